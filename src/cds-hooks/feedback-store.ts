@@ -1,0 +1,78 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { FeedbackItem } from './types.js';
+
+export interface StoredFeedback extends FeedbackItem {
+  /** When this service stored it (ISO 8601, UTC). */
+  receivedAt: string;
+}
+
+/**
+ * Feedback in an embedded SQLite database. WAL with synchronous=FULL: a write is acknowledged only after
+ * its transaction is durably committed, so what was answered `200` survives a crash or `kill -9`.
+ * Duplicates (same service, card, outcome, timestamp, suggestions and reason) are stored once.
+ */
+export class FeedbackStore {
+  private readonly db: Database.Database;
+  private readonly insert: Database.Statement;
+  private readonly selectByService: Database.Statement;
+  private readonly insertBatch: (serviceId: string, items: FeedbackItem[], receivedAt: string) => number;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS feedback (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        service_id TEXT NOT NULL,
+        card TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        outcome_timestamp TEXT NOT NULL,
+        dedup_key TEXT NOT NULL,
+        item_json TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        UNIQUE (service_id, dedup_key)
+      );
+      CREATE INDEX IF NOT EXISTS feedback_by_service ON feedback (service_id, seq);
+    `);
+    this.insert = this.db.prepare(
+      `INSERT OR IGNORE INTO feedback (service_id, card, outcome, outcome_timestamp, dedup_key, item_json, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.selectByService = this.db.prepare('SELECT item_json, received_at FROM feedback WHERE service_id = ? ORDER BY seq');
+    this.insertBatch = this.db.transaction((serviceId: string, items: FeedbackItem[], receivedAt: string) => {
+      let stored = 0;
+      for (const item of items) {
+        const dedupKey = JSON.stringify([item.card, item.outcome, item.outcomeTimestamp, item.acceptedSuggestions ?? null, item.overrideReason ?? null]);
+        const result = this.insert.run(serviceId, item.card, item.outcome, item.outcomeTimestamp, dedupKey, JSON.stringify(item), receivedAt);
+        stored += result.changes;
+      }
+      return stored;
+    });
+  }
+
+  /** Stores a batch atomically; returns how many items were new. */
+  add(serviceId: string, items: FeedbackItem[], receivedAt = new Date().toISOString()): number {
+    return this.insertBatch(serviceId, items, receivedAt);
+  }
+
+  /** What was stored for a service, oldest first. */
+  list(serviceId: string): StoredFeedback[] {
+    return (this.selectByService.all(serviceId) as { item_json: string; received_at: string }[]).map((row) => ({
+      ...(JSON.parse(row.item_json) as FeedbackItem),
+      receivedAt: row.received_at,
+    }));
+  }
+
+  ping(): boolean {
+    return this.db.prepare('SELECT 1 AS ok').get() !== undefined;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,94 @@
+import type { Logger } from 'pino';
+import type { CodeRef, PatientRecord } from '../fhir/record.js';
+import type { DataResolver, ResolvedData } from '../fhir/resolved-data.js';
+import { ordersInScope, taceOrders } from '../knowledge/orders.js';
+import type { EvaluationInput, Finding, RuleGroup } from '../knowledge/types.js';
+import { buildCard, type CardInput } from './cards.js';
+import { badRequest, HttpError, notFound } from '../http/operation-outcome.js';
+import { describeErrors, type Validators } from './schemas.js';
+import type { ServiceDefinition, ServiceRegistry } from './service-registry.js';
+import type { Card, HookRequest } from './types.js';
+
+/** Turns resolved Bundles into the PatientRecord (the FHIR layer). */
+export interface RecordBuilder {
+  build(data: ResolvedData, options: { today: string; patientId: string }): PatientRecord;
+}
+
+/** The clinical knowledge: pure functions of (record, orders, today, settings). */
+export interface KnowledgeBase {
+  isTaceOrderCode(code: CodeRef): boolean;
+  evaluate(groups: readonly RuleGroup[], input: EvaluationInput): Finding[];
+  render(finding: Finding, input: EvaluationInput): CardInput;
+}
+
+export interface HookCallDeps {
+  registry: ServiceRegistry;
+  validators: Validators;
+  resolver: DataResolver;
+  records: RecordBuilder;
+  knowledge: KnowledgeBase;
+  /** Today's calendar date (YYYY-MM-DD) in CDS_TIME_ZONE. */
+  today: () => string;
+  hookDeadlineMs: number;
+  maxDraftOrders: number;
+  logger: Logger;
+}
+
+export interface HookCallResult {
+  service: ServiceDefinition;
+  request: HookRequest;
+  cards: Card[];
+  findings: Finding[];
+  fhirRequests: number;
+}
+
+/** The request body, checked against the CDS Hooks 2.0 envelope and the hook's context schema. */
+export function validateHookRequest(body: unknown, services: ServiceDefinition[], validators: Validators): { request: HookRequest; service: ServiceDefinition } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest('the request body must be a JSON object (CDS Hooks 2.0 §Calling a CDS Service)');
+  }
+  if (!validators.request(body)) {
+    const errors = describeErrors(validators.request.errors, '');
+    throw new HttpError(400, errors.map((e) => ({ code: 'invalid' as const, diagnostics: `${e.path} ${e.message}`, expression: [e.path] })));
+  }
+  const request = body as unknown as HookRequest;
+  const service = services.find((candidate) => candidate.hook === request.hook);
+  if (!service) {
+    const offered = services.map((s) => s.hook).join(', ');
+    throw badRequest(`hook "${request.hook}" is not offered by service "${services[0]?.id}" (it serves ${offered})`, ['hook']);
+  }
+  const validateContext = validators.contexts[service.hook];
+  if (!validateContext(request.context)) {
+    const errors = describeErrors(validateContext.errors, 'context');
+    throw new HttpError(400, errors.map((e) => ({ code: 'invalid' as const, diagnostics: `${e.path} ${e.message}`, expression: [e.path] })));
+  }
+  return { request, service };
+}
+
+/** validate → resolve data → evaluate → render. */
+export async function handleHookCall(serviceId: string, body: unknown, deps: HookCallDeps): Promise<HookCallResult> {
+  const services = deps.registry.find(serviceId);
+  if (!services) throw notFound(`no CDS service with id "${serviceId}"`);
+  const { request, service } = validateHookRequest(body, services, deps.validators);
+
+  const entries = request.context.draftOrders?.entry;
+  if (Array.isArray(entries) && entries.length > deps.maxDraftOrders) {
+    throw new HttpError(413, { code: 'too-costly', diagnostics: `context.draftOrders has ${entries.length} entries; at most ${deps.maxDraftOrders} are accepted`, expression: ['context.draftOrders.entry'] });
+  }
+
+  const orders = taceOrders(ordersInScope(service.hook, request.context), (code) => deps.knowledge.isTaceOrderCode(code));
+  const onlyTaceRules = service.ruleGroups.every((group) => group === 'tace-safety' || group === 'data-quality');
+  if (service.hook !== 'patient-view' && onlyTaceRules && orders.length === 0) {
+    // No TACE order in scope: nothing of ours applies, and no patient data needs to be read.
+    return { service, request, cards: [], findings: [], fhirRequests: 0 };
+  }
+
+  const deadline = AbortSignal.timeout(deps.hookDeadlineMs);
+  const data = await deps.resolver.resolve(service, request, deadline);
+  const today = deps.today();
+  const record = deps.records.build(data, { today, patientId: request.context.patientId });
+  const input: EvaluationInput = { hook: service.hook, record, taceOrders: orders, patientId: request.context.patientId };
+  const findings = deps.knowledge.evaluate(service.ruleGroups, input);
+  const cards = findings.map((finding) => buildCard(deps.knowledge.render(finding, input)));
+  return { service, request, cards, findings, fhirRequests: data.fhirRequests };
+}

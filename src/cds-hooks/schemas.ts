@@ -1,0 +1,190 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { HOOK_NAMES } from './types.js';
+import { RULE_GROUPS } from '../knowledge/types.js';
+
+// ajv-formats ships CJS with `exports.default`; under NodeNext the import is the module object.
+type AddFormats = (ajv: Ajv) => Ajv;
+const addFormats: AddFormats =
+  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
+
+/** FHIR id (R4 §2.24.0.1); also keeps anything that would alter a FHIR query URL out of the context. */
+export const FHIR_ID_PATTERN = '^[A-Za-z0-9\\-.]{1,64}$';
+const REFERENCE_PATTERN = '^[A-Z][A-Za-z]+/[A-Za-z0-9\\-.]{1,64}$';
+
+const coding = {
+  type: 'object',
+  required: ['system', 'code'],
+  properties: { system: { type: 'string', minLength: 1 }, code: { type: 'string', minLength: 1 }, display: { type: 'string' } },
+};
+
+const draftOrdersBundle = {
+  type: 'object',
+  required: ['resourceType'],
+  properties: {
+    resourceType: { const: 'Bundle' },
+    // Bundle.type is often missing (hooks library R4 examples, the Sandbox): not required.
+    type: { type: 'string' },
+    entry: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          resource: { type: 'object', required: ['resourceType'], properties: { resourceType: { type: 'string' }, id: { type: 'string' } } },
+        },
+      },
+    },
+  },
+};
+
+const baseContext = {
+  userId: { type: 'string', pattern: REFERENCE_PATTERN },
+  patientId: { type: 'string', pattern: FHIR_ID_PATTERN },
+  encounterId: { type: 'string', pattern: FHIR_ID_PATTERN },
+};
+
+export const contextSchemas = {
+  'patient-view': { type: 'object', required: ['userId', 'patientId'], properties: baseContext },
+  'order-select': {
+    type: 'object',
+    required: ['userId', 'patientId', 'selections', 'draftOrders'],
+    properties: {
+      ...baseContext,
+      selections: { type: 'array', minItems: 1, items: { type: 'string', pattern: REFERENCE_PATTERN } },
+      draftOrders: draftOrdersBundle,
+    },
+  },
+  'order-sign': {
+    type: 'object',
+    required: ['userId', 'patientId', 'draftOrders'],
+    properties: { ...baseContext, draftOrders: draftOrdersBundle },
+  },
+} as const;
+
+/** The CDS Hooks 2.0 request envelope. Unknown fields and `extension` are accepted (forward compatibility). */
+export const hookRequestSchema = {
+  type: 'object',
+  required: ['hook', 'hookInstance', 'context'],
+  properties: {
+    hook: { type: 'string', minLength: 1 },
+    hookInstance: { type: 'string', minLength: 1, maxLength: 256 },
+    fhirServer: { type: 'string', format: 'uri', pattern: '^https?://' },
+    fhirAuthorization: {
+      type: 'object',
+      required: ['access_token'],
+      properties: {
+        access_token: { type: 'string', minLength: 1 },
+        token_type: { type: 'string', pattern: '^[Bb][Ee][Aa][Rr][Ee][Rr]$' },
+        // expires_in is REQUIRED by the spec but real authorization servers omit it (cds-hooks/sandbox#65).
+        expires_in: { type: 'number' },
+        scope: { type: 'string' },
+        subject: { type: 'string' },
+        patient: { type: 'string' },
+      },
+    },
+    context: { type: 'object' },
+    prefetch: { type: 'object', additionalProperties: { type: ['object', 'null'] } },
+    extension: { type: 'object' },
+  },
+  // fhirServer is CONDITIONAL: required when fhirAuthorization is present.
+  dependentRequired: { fhirAuthorization: ['fhirServer'] },
+} as const;
+
+const feedbackItem = {
+  type: 'object',
+  required: ['card', 'outcome', 'outcomeTimestamp'],
+  properties: {
+    card: { type: 'string', minLength: 1, maxLength: 256 },
+    outcome: { enum: ['accepted', 'overridden'] },
+    acceptedSuggestions: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1 } } },
+    },
+    overrideReason: {
+      type: 'object',
+      properties: {
+        reason: coding,
+        userComment: { type: 'string', maxLength: 10000 },
+        // The pre-2020 flat shape {code, system} is still sent by older clients.
+        code: { type: 'string', minLength: 1 },
+        system: { type: 'string', minLength: 1 },
+      },
+      anyOf: [{ required: ['reason'] }, { required: ['userComment'] }, { required: ['code'] }],
+    },
+    outcomeTimestamp: { type: 'string', format: 'date-time' },
+  },
+  if: { properties: { outcome: { const: 'accepted' } } },
+  then: { required: ['acceptedSuggestions'] },
+};
+
+export const feedbackSchema = {
+  type: 'object',
+  required: ['feedback'],
+  properties: { feedback: { type: 'array', minItems: 1, maxItems: 1000, items: feedbackItem } },
+} as const;
+
+/** hooks/*.json: one CDS service each. */
+export const serviceDefinitionSchema = {
+  type: 'object',
+  required: ['id', 'hook', 'title', 'description', 'prefetch', 'ruleGroups'],
+  additionalProperties: false,
+  properties: {
+    $comment: { type: 'string' },
+    id: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' },
+    hook: { enum: HOOK_NAMES },
+    title: { type: 'string', minLength: 1 },
+    description: { type: 'string', minLength: 1 },
+    usageRequirements: { type: 'string', minLength: 1 },
+    prefetch: { type: 'object', minProperties: 1, additionalProperties: { type: 'string', minLength: 1 } },
+    /** Prefetch keys whose absence is reported in the cards instead of failing the call with 412. */
+    optionalPrefetch: { type: 'array', items: { type: 'string' }, uniqueItems: true },
+    ruleGroups: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: RULE_GROUPS } },
+  },
+} as const;
+
+export function createAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  addFormats(ajv);
+  return ajv;
+}
+
+/** All validators, compiled once at start-up. */
+export interface Validators {
+  request: ValidateFunction;
+  contexts: Record<keyof typeof contextSchemas, ValidateFunction>;
+  feedback: ValidateFunction;
+  serviceDefinition: ValidateFunction;
+}
+
+export function compileValidators(ajv: Ajv = createAjv()): Validators {
+  return {
+    request: ajv.compile(hookRequestSchema),
+    contexts: {
+      'patient-view': ajv.compile(contextSchemas['patient-view']),
+      'order-select': ajv.compile(contextSchemas['order-select']),
+      'order-sign': ajv.compile(contextSchemas['order-sign']),
+    },
+    feedback: ajv.compile(feedbackSchema),
+    serviceDefinition: ajv.compile(serviceDefinitionSchema),
+  };
+}
+
+/** ajv errors as readable "where: what" lines (`instancePath` → dotted path). */
+export function describeErrors(errors: ErrorObject[] | null | undefined, root: string): { path: string; message: string }[] {
+  return (errors ?? [])
+    .filter((error) => !['if', 'anyOf'].includes(error.keyword) || (errors ?? []).length === 1)
+    .map((error) => {
+      const segments = error.instancePath.split('/').filter(Boolean);
+      const missing = error.keyword === 'required' || error.keyword === 'dependentRequired' ? (error.params as { missingProperty?: string }).missingProperty : undefined;
+      const path = [root, ...segments, ...(missing ? [missing] : [])]
+        .filter(Boolean)
+        .map((segment, index) => (/^\d+$/.test(segment) ? `[${segment}]` : index === 0 ? segment : `.${segment}`))
+        .join('');
+      let message = error.message ?? 'is invalid';
+      if (missing) message = 'is required';
+      if (error.keyword === 'dependentRequired') message = 'is required when fhirAuthorization is present';
+      if (error.keyword === 'enum') message = `must be one of ${((error.params as { allowedValues?: unknown[] }).allowedValues ?? []).join(', ')}`;
+      return { path: path || root, message };
+    });
+}

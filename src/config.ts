@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The package root (where package.json lives), found from this file whether it runs from src/ or dist/src/. */
+export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(start: string): string {
+  let dir = start;
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+  return dir;
+}
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  nodeEnv: string;
+  production: boolean;
+  logLevel: string;
+  /** Base URL the EHR uses to reach this service; JWT `aud` is checked against it. */
+  publicBaseUrl: string;
+  hooksDir: string;
+  feedbackDbPath: string;
+  /** Per-request timeout for FHIR calls. */
+  fhirTimeoutMs: number;
+  /** Deadline for all data fetching of one hook call. */
+  hookDeadlineMs: number;
+  fhirMaxPages: number;
+  fhirMaxResources: number;
+  /** Base-URL prefixes that outbound FHIR requests may go to; empty = any. */
+  fhirServerAllowlist: string[];
+  timeZone: string;
+  cdsClientsFile?: string;
+  allowUnauthenticated: boolean;
+  sitePolicyFile?: string;
+  valueSetFile?: string;
+  corsOrigins: string[] | '*';
+  bodyLimitBytes: number;
+  maxJsonDepth: number;
+  maxDraftOrders: number;
+  maxBundleEntries: number;
+  previewEnabled: boolean;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+function listVar(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function pathVar(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  return isAbsolute(raw) ? raw : resolve(process.cwd(), raw);
+}
+
+function validTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const port = intVar(env, 'PORT', 3000);
+  const nodeEnv = env.NODE_ENV?.trim() || 'development';
+  const production = nodeEnv === 'production';
+  const timeZone = env.CDS_TIME_ZONE?.trim() || 'UTC';
+  if (!validTimeZone(timeZone)) throw new ConfigError(`CDS_TIME_ZONE "${timeZone}" is not an IANA time zone`);
+  const fhirTimeoutMs = intVar(env, 'FHIR_TIMEOUT_MS', 2000, 1);
+  const publicBaseUrl = (env.PUBLIC_BASE_URL?.trim() || `http://localhost:${port}`).replace(/\/+$/, '');
+  try {
+    new URL(publicBaseUrl);
+  } catch {
+    throw new ConfigError(`PUBLIC_BASE_URL "${publicBaseUrl}" is not a URL`);
+  }
+  const corsList = listVar(env, 'CORS_ORIGINS');
+  return {
+    port,
+    host: env.HOST?.trim() || '0.0.0.0',
+    nodeEnv,
+    production,
+    logLevel: env.LOG_LEVEL?.trim() || (nodeEnv === 'test' ? 'silent' : 'info'),
+    publicBaseUrl,
+    hooksDir: pathVar(env, 'HOOKS_DIR') ?? join(PACKAGE_ROOT, 'hooks'),
+    feedbackDbPath: pathVar(env, 'FEEDBACK_DB') ?? join(PACKAGE_ROOT, 'data', 'feedback.sqlite'),
+    fhirTimeoutMs,
+    hookDeadlineMs: intVar(env, 'HOOK_DEADLINE_MS', fhirTimeoutMs + 1000, 1),
+    fhirMaxPages: intVar(env, 'FHIR_MAX_PAGES', 10, 1),
+    fhirMaxResources: intVar(env, 'FHIR_MAX_RESOURCES', 5000, 1),
+    fhirServerAllowlist: listVar(env, 'FHIR_SERVER_ALLOWLIST'),
+    timeZone,
+    cdsClientsFile: pathVar(env, 'CDS_CLIENTS_FILE'),
+    allowUnauthenticated: env.CDS_ALLOW_UNAUTHENTICATED?.trim() === 'true',
+    sitePolicyFile: pathVar(env, 'SITE_POLICY_FILE'),
+    valueSetFile: pathVar(env, 'VALUE_SET_FILE'),
+    corsOrigins: corsList.length === 0 || corsList.includes('*') ? '*' : corsList,
+    bodyLimitBytes: intVar(env, 'BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024),
+    maxJsonDepth: intVar(env, 'MAX_JSON_DEPTH', 64, 8),
+    maxDraftOrders: intVar(env, 'MAX_DRAFT_ORDERS', 200, 1),
+    maxBundleEntries: intVar(env, 'MAX_BUNDLE_ENTRIES', 10000, 1),
+    previewEnabled: !production && env.PREVIEW_ENABLED?.trim() !== 'false',
+  };
+}

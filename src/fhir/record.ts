@@ -1,0 +1,167 @@
+/**
+ * The PatientRecord: one normalized, typed view of a patient's FHIR data, the same whichever road
+ * (prefetch or FHIR server) the data came by. Rules read only this; they never see raw FHIR.
+ * Dates are calendar dates (YYYY-MM-DD) in CDS_TIME_ZONE; `ageDays` = today - date in whole days.
+ */
+
+/** Observation concepts the rules use (clinical-rules.md §1.1, §1.2, §1.8). */
+export type LabConcept =
+  | 'afp'
+  | 'bilirubin'
+  | 'albumin'
+  | 'inr'
+  | 'platelets'
+  | 'wbc'
+  | 'creatinine'
+  | 'egfr'
+  | 'sodium'
+  | 'ecog'
+  | 'tumorBurden'
+  | 'pvttGrade'
+  | 'portalCollaterals'
+  | 'westHavenGrade'
+  | 'pregnancyStatus'
+  | 'hcg'
+  | 'hbvDna'
+  | 'hcvRna';
+
+export type ConditionConcept =
+  | 'hcc'
+  | 'primaryLiverCancer'
+  | 'intrahepaticCholangiocarcinoma'
+  | 'liverMetastasis'
+  | 'distantMetastasis'
+  | 'portalVeinThrombosis'
+  | 'liverAbscess'
+  | 'sepsis'
+  | 'cachexia'
+  | 'multiOrganFailure'
+  | 'chronicHepatitisB'
+  | 'chronicHepatitisC'
+  | 'alcoholUseDisorder'
+  | 'type2Diabetes'
+  | 'cirrhosis'
+  | 'biliaryCirrhosis'
+  | 'ascites'
+  | 'hepaticEncephalopathy'
+  | 'avFistula'
+  | 'pregnancy'
+  | 'hepatorenalSyndrome'
+  | 'familyHistoryLiverCancer';
+
+export type ProcedureConcept = 'tace' | 'hepatectomy';
+export type ImagingModality = 'us' | 'ct' | 'mri';
+
+/** Why an Observation was not used (clinical-rules.md §3.1 "Usable Observation"). */
+export type IgnoreReason = 'status' | 'data-absent' | 'no-value' | 'unit' | 'implausible' | 'no-date' | 'future-date';
+
+/** A FHIR code as found in the data. */
+export interface CodeRef {
+  system?: string;
+  code: string;
+  display?: string;
+}
+
+/** One usable result, converted to the canonical unit and rounded (§1.1) before any comparison. */
+export interface LabValue {
+  concept: LabConcept;
+  /** `Observation/{id}` (or `contained`/index when the resource has no id). */
+  resource: string;
+  /** Numeric value in the canonical unit, rounded to the concept's precision; absent for coded results. */
+  value?: number;
+  /** Coded result (e.g. `Vp4`, `few-or-none`, `LA15173-0`), for coded concepts. */
+  code?: CodeRef;
+  /** Canonical unit (UCUM), e.g. `mg/dL`; absent for coded and dimensionless results. */
+  unit?: string;
+  /** What was sent, for the card: `"34.2 umol/L"`. */
+  original: string;
+  /** Effective instant or date as sent, used to order results. */
+  effective: string;
+  /** Calendar date in CDS_TIME_ZONE. */
+  date: string;
+  ageDays: number;
+  observationCode: CodeRef;
+  /** Set when other usable results share this timestamp and disagree: this is the worse one. */
+  conflict?: { resources: string[]; values: string[] };
+}
+
+export interface IgnoredObservation {
+  concept: LabConcept;
+  resource: string;
+  reason: IgnoreReason;
+  /** Human-readable, e.g. `unit "mmol/L" cannot be converted to mg/dL`. */
+  detail: string;
+  date?: string;
+}
+
+export interface LabSeries {
+  concept: LabConcept;
+  /** Usable values, newest first (after same-timestamp conflict resolution). */
+  values: LabValue[];
+  latest?: LabValue;
+  ignored: IgnoredObservation[];
+}
+
+export type Severity = 'mild' | 'moderate' | 'severe';
+
+export interface ConditionFact {
+  concept: ConditionConcept;
+  resource: string;
+  code: CodeRef;
+  /** clinicalStatus active / recurrence / relapse or absent (§3.1). */
+  clinicalStatus: string;
+  verificationStatus?: string;
+  /** unconfirmed / provisional / differential: counts, and the card says so. */
+  unconfirmed: boolean;
+  severity?: Severity;
+  onsetDate?: string;
+  recordedDate?: string;
+  bodySite?: CodeRef[];
+}
+
+export interface ProcedureFact {
+  concept: ProcedureConcept;
+  resource: string;
+  code: CodeRef;
+  date: string;
+  ageDays: number;
+}
+
+export interface ImagingFact {
+  modality: ImagingModality;
+  resource: string;
+  code: CodeRef;
+  date: string;
+  ageDays: number;
+}
+
+export interface PatientFacts {
+  id: string;
+  resource: string;
+  birthDate?: string;
+  /** Completed years at today (birthday today counts). */
+  ageYears?: number;
+  sex?: 'male' | 'female' | 'other' | 'unknown';
+}
+
+/** What is known about the completeness of the data behind the record. */
+export interface DataGap {
+  /** The prefetch key or data category affected. */
+  key: string;
+  /** `truncated`: paging bound reached, more data exists; `unavailable`: an optional key could not be had. */
+  kind: 'truncated' | 'unavailable';
+  detail: string;
+}
+
+export interface PatientRecord {
+  today: string;
+  patient?: PatientFacts;
+  labs: Record<LabConcept, LabSeries>;
+  /** Active conditions only (§3.1), by concept; inactive / resolved / refuted / entered-in-error are left out. */
+  conditions: Partial<Record<ConditionConcept, ConditionFact[]>>;
+  /** Completed procedures, newest first. */
+  procedures: ProcedureFact[];
+  /** Qualifying imaging (Procedure, final/amended/corrected DiagnosticReport, available ImagingStudy), newest first. */
+  imaging: ImagingFact[];
+  gaps: DataGap[];
+}

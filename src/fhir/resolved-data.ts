@@ -1,0 +1,31 @@
+import type { ServiceDefinition } from '../cds-hooks/service-registry.js';
+import type { HookRequest } from '../cds-hooks/types.js';
+import type { DataGap } from './record.js';
+
+/** Which road a prefetch key's data came by. */
+export type DataRoad = 'prefetch' | 'fhir-server' | 'known-empty';
+
+export interface ResolvedKey {
+  key: string;
+  road: DataRoad;
+  /** Resources found under this key (search-mode `match` and `include`; OperationOutcomes removed). */
+  resources: fhir4.FhirResource[];
+  /** False when paging stopped at the bound: more data exists than was read. */
+  complete: boolean;
+}
+
+export interface ResolvedData {
+  keys: ResolvedKey[];
+  gaps: DataGap[];
+  /** FHIR requests made for this call (0 with full prefetch). */
+  fhirRequests: number;
+}
+
+/**
+ * Gets every prefetch key of a service for one hook call, by prefetch or from `fhirServer`.
+ * Throws an HttpError 412 (OperationOutcome naming the key and why) when required data cannot be had
+ * by either road before `deadline` aborts.
+ */
+export interface DataResolver {
+  resolve(service: ServiceDefinition, request: HookRequest, deadline: AbortSignal): Promise<ResolvedData>;
+}

@@ -1,0 +1,61 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per app instance, so tests can run several apps side by side. */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'hcc_cds_http_requests_total',
+    help: 'HTTP requests by route, CDS service id and status',
+    labelNames: ['route', 'service', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'hcc_cds_http_request_duration_seconds',
+    help: 'HTTP request latency by route, CDS service id and status',
+    labelNames: ['route', 'service', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly cards = new Counter({
+    name: 'hcc_cds_cards_total',
+    help: 'Cards returned, by rule id and indicator',
+    labelNames: ['service', 'rule_id', 'indicator'] as const,
+    registers: [this.registry],
+  });
+
+  readonly feedback = new Counter({
+    name: 'hcc_cds_feedback_total',
+    help: 'Feedback items received, by service and outcome',
+    labelNames: ['service', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly fhirRequests = new Counter({
+    name: 'hcc_cds_fhir_requests_total',
+    help: 'Outbound FHIR requests, by resource type and outcome (ok, http_4xx, http_5xx, timeout, network, malformed, refused)',
+    labelNames: ['resource_type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly fhirDuration = new Histogram({
+    name: 'hcc_cds_fhir_request_duration_seconds',
+    help: 'Outbound FHIR request latency by resource type and outcome',
+    labelNames: ['resource_type', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    registers: [this.registry],
+  });
+
+  readonly authFailures = new Counter({
+    name: 'hcc_cds_auth_failures_total',
+    help: 'Rejected CDS client JWTs, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'hcc_cds_' });
+  }
+}
