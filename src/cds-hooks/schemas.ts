@@ -87,7 +87,7 @@ export const hookRequestSchema = {
     extension: { type: 'object' },
   },
   // fhirServer is CONDITIONAL: required when fhirAuthorization is present.
-  dependentRequired: { fhirAuthorization: ['fhirServer'] },
+  dependencies: { fhirAuthorization: ['fhirServer'] },
 } as const;
 
 const feedbackItem = {
@@ -176,14 +176,14 @@ export function describeErrors(errors: ErrorObject[] | null | undefined, root: s
     .filter((error) => !['if', 'anyOf'].includes(error.keyword) || (errors ?? []).length === 1)
     .map((error) => {
       const segments = error.instancePath.split('/').filter(Boolean);
-      const missing = error.keyword === 'required' || error.keyword === 'dependentRequired' ? (error.params as { missingProperty?: string }).missingProperty : undefined;
+      const missing = error.keyword === 'required' || error.keyword === 'dependencies' ? (error.params as { missingProperty?: string }).missingProperty : undefined;
       const path = [root, ...segments, ...(missing ? [missing] : [])]
         .filter(Boolean)
         .map((segment, index) => (/^\d+$/.test(segment) ? `[${segment}]` : index === 0 ? segment : `.${segment}`))
         .join('');
       let message = error.message ?? 'is invalid';
       if (missing) message = 'is required';
-      if (error.keyword === 'dependentRequired') message = 'is required when fhirAuthorization is present';
+      if (error.keyword === 'dependencies') message = 'is required when fhirAuthorization is present';
       if (error.keyword === 'enum') message = `must be one of ${((error.params as { allowedValues?: unknown[] }).allowedValues ?? []).join(', ')}`;
       return { path: path || root, message };
     });
