@@ -165,7 +165,8 @@ const entrySchema = {
     except: { type: 'array', items: { type: 'string', minLength: 1 } },
     display: { type: 'string' },
   },
-  oneOf: [{ required: ['code'], not: { required: ['prefix'] } }, { required: ['prefix'], not: { required: ['code'] } }],
+  // exactly one of code / prefix
+  oneOf: [{ required: ['code'] }, { required: ['prefix'] }],
 };
 const conceptMap = (names: readonly string[]) => ({
   type: 'object',
@@ -188,7 +189,7 @@ export const SITE_VALUE_SET_SCHEMA = {
 
 /** Checks a parsed site file; throws ValueSetError naming the file and the problem. */
 export function parseSiteValueSets(json: unknown, file = 'site value-set file'): ValueSetData {
-  const validate = new Ajv({ allErrors: true, strict: true }).compile(SITE_VALUE_SET_SCHEMA);
+  const validate = new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile(SITE_VALUE_SET_SCHEMA);
   if (!validate(json)) {
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` ("${String(e.params.additionalProperty)}")` : ''}`);
     throw new ValueSetError(`${file}: ${problems.join('; ')}`);
