@@ -289,7 +289,7 @@ export class PatientRecordBuilder implements RecordBuilder {
       while (j < sorted.length && timestampKey((sorted[j] as LabValue).effective) === stamp) j++;
       const group = sorted.slice(i, j);
       i = j;
-      const signatures = new Set(group.map((v) => `${v.value ?? ''}|${v.unit ?? ''}|${v.answer ?? v.code?.code ?? v.original}`));
+      const signatures = new Set(group.map((v) => (v.value !== undefined ? `${v.value}|${v.unit ?? ''}` : `|${v.answer ?? v.code?.code ?? v.original}`)));
       if (signatures.size === 1) {
         out.push(first);
         continue;
