@@ -17,8 +17,8 @@ export const KEY_OF_TYPE: Record<string, string> = {
 };
 
 export function loadFixture(name: string, today: string): fhir4.FhirResource[] {
-  const bundle = resolveRelativeDates(JSON.parse(readFileSync(join(here, 'fixtures', name), 'utf8')) as fhir4.Bundle, today);
-  return (bundle.entry ?? []).flatMap((entry) => (entry.resource ? [entry.resource] : []));
+  const bundle = resolveRelativeDates(JSON.parse(readFileSync(join(here, 'fixtures', name), 'utf8')) as fhir4.Bundle<fhir4.FhirResource>, today);
+  return (bundle.entry ?? []).flatMap((entry) => (entry.resource ? [entry.resource as fhir4.FhirResource] : []));
 }
 
 export const searchset = (resources: fhir4.FhirResource[], next?: string): fhir4.Bundle => ({
