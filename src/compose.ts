@@ -6,7 +6,9 @@ import { FeedbackStore } from './cds-hooks/feedback-store.js';
 import { compileValidators } from './cds-hooks/schemas.js';
 import { loadServiceRegistry } from './cds-hooks/service-registry.js';
 import { PatientRecordBuilder } from './fhir/build-record.js';
-import { PrefetchResolver } from './fhir/resolver.js';
+import { createDataSettings } from './fhir/data-settings.js';
+import { FhirDataResolver } from './fhir/resolver.js';
+import { loadValueSets } from './fhir/value-sets.js';
 import { createApp } from './http/app.js';
 import { openAccess, type ClientAuthenticator } from './http/client-auth.js';
 import { Metrics } from './http/metrics.js';
@@ -34,13 +36,24 @@ export async function composeService(config: AppConfig, logger: Logger, options:
   const feedback = new FeedbackStore(config.feedbackDbPath);
   const now = options.now ?? (() => new Date());
   const auth = options.auth ?? openAccess;
+  const valueSets = loadValueSets(config.valueSetFile);
+  const dataSettings = createDataSettings({ afpNgPerIu: config.afpNgPerIu });
 
   const app = createApp({
     config,
     registry,
     validators,
-    resolver: new PrefetchResolver(),
-    records: new PatientRecordBuilder(),
+    resolver: new FhirDataResolver({
+      fhirTimeoutMs: config.fhirTimeoutMs,
+      hookDeadlineMs: config.hookDeadlineMs,
+      fhirMaxPages: config.fhirMaxPages,
+      fhirMaxResources: config.fhirMaxResources,
+      fhirServerAllowlist: config.fhirServerAllowlist,
+      production: config.production,
+      metrics,
+      logger,
+    }),
+    records: new PatientRecordBuilder(valueSets, dataSettings, config.timeZone),
     knowledge: new ConsensusKnowledgeBase(),
     today: () => calendarDate(now(), config.timeZone),
     hookDeadlineMs: config.hookDeadlineMs,

@@ -38,6 +38,8 @@ export interface AppConfig {
   allowUnauthenticated: boolean;
   sitePolicyFile?: string;
   valueSetFile?: string;
+  /** ng of AFP per IU (clinical-rules.md §1.1 note A; assay-dependent). */
+  afpNgPerIu: number;
   corsOrigins: string[] | '*';
   bodyLimitBytes: number;
   maxJsonDepth: number;
@@ -57,6 +59,14 @@ function intVar(env: Env, name: string, fallback: number, min = 0): number {
   if (!Number.isInteger(value) || value < min) {
     throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
   }
+  return value;
+}
+
+function positiveNumberVar(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
   return value;
 }
 
@@ -115,6 +125,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     allowUnauthenticated: env.CDS_ALLOW_UNAUTHENTICATED?.trim() === 'true',
     sitePolicyFile: pathVar(env, 'SITE_POLICY_FILE'),
     valueSetFile: pathVar(env, 'VALUE_SET_FILE'),
+    afpNgPerIu: positiveNumberVar(env, 'AFP_NG_PER_IU', 1.21),
     corsOrigins: corsList.length === 0 || corsList.includes('*') ? '*' : corsList,
     bodyLimitBytes: intVar(env, 'BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024),
     maxJsonDepth: intVar(env, 'MAX_JSON_DEPTH', 64, 8),

@@ -1,13 +1,421 @@
-import type { LabConcept, LabSeries, PatientRecord } from './record.js';
-import type { ResolvedData } from './resolved-data.js';
+/**
+ * Bundles -> PatientRecord, the same whichever road the data came by (clinical-rules.md §1, §3.1).
+ * Pure and in-memory: value sets, unit conversions and settings are built once and passed in.
+ * Every list is in a deterministic order (newest first, then by resource), so both roads give deep-equal records.
+ */
+import { daysBetween, fhirCalendarDate } from '../calendar.js';
 import type { RecordBuilder } from '../cds-hooks/hook-call.js';
+import type { DataSettings } from './data-settings.js';
+import type {
+  CodeRef,
+  ConditionConcept,
+  ConditionFact,
+  IgnoredObservation,
+  IgnoreReason,
+  ImagingFact,
+  LabConcept,
+  LabSeries,
+  LabValue,
+  PatientFacts,
+  PatientRecord,
+  ProcedureFact,
+} from './record.js';
+import type { ResolvedData } from './resolved-data.js';
+import { formatNumber, UnitConverter } from './units.js';
+import { COLLATERAL_ANSWERS, PVTT_GRADES, SYSTEM } from './value-set-data.js';
+import { LAB_CONCEPTS, type ValueSets } from './value-sets.js';
 
-const LAB_CONCEPTS: LabConcept[] = ['afp', 'bilirubin', 'albumin', 'inr', 'platelets', 'wbc', 'creatinine', 'egfr', 'sodium', 'ecog', 'tumorBurden', 'pvttGrade', 'portalCollaterals', 'westHavenGrade', 'pregnancyStatus', 'hcg', 'hbvDna', 'hcvRna'];
+const USABLE_OBSERVATION = new Set(['final', 'amended', 'corrected']);
+const USABLE_REPORT = new Set(['final', 'amended', 'corrected']);
+const ACTIVE_CLINICAL = new Set(['active', 'recurrence', 'relapse']);
+const EXCLUDED_VERIFICATION = new Set(['refuted', 'entered-in-error']);
+const UNCONFIRMED_VERIFICATION = new Set(['unconfirmed', 'provisional', 'differential']);
+const PREGNANCY_RANK: Record<string, number> = { 'not-pregnant': 0, unknown: 1, pregnant: 2 };
 
-// INTERIM (foundation): an empty record with the right shape. The data work (issue 3) fills it.
-export class PatientRecordBuilder implements RecordBuilder {
-  build(data: ResolvedData, options: { today: string; patientId: string }): PatientRecord {
-    const labs = Object.fromEntries(LAB_CONCEPTS.map((concept): [LabConcept, LabSeries] => [concept, { concept, values: [], ignored: [] }])) as Record<LabConcept, LabSeries>;
-    return { today: options.today, labs, conditions: {}, procedures: [], imaging: [], gaps: data.gaps };
+interface BuildContext {
+  today: string;
+  patientId: string;
+}
+
+type Outcome = { ok: true; value: LabValue } | { ok: false; ignored: IgnoredObservation };
+
+const codeRef = (coding: fhir4.Coding): CodeRef => ({
+  ...(coding.system !== undefined ? { system: coding.system } : {}),
+  code: coding.code ?? '',
+  ...(coding.display !== undefined ? { display: coding.display } : {}),
+});
+const codings = (concept: fhir4.CodeableConcept | undefined): fhir4.Coding[] => (Array.isArray(concept?.coding) ? concept.coding.filter((c) => typeof c?.code === 'string') : []);
+const refOf = (resource: fhir4.FhirResource, index: number): string => `${resource.resourceType}/${typeof resource.id === 'string' && resource.id !== '' ? resource.id : `#${index}`}`;
+
+/** A reference to another patient (`Patient/x`, absolute or relative) means the resource is not this patient's. */
+function belongsTo(resource: fhir4.FhirResource, patientId: string): boolean {
+  const holder = resource as { subject?: fhir4.Reference; patient?: fhir4.Reference };
+  const reference = holder.subject?.reference ?? holder.patient?.reference;
+  if (typeof reference !== 'string') return true;
+  const match = /(?:^|\/)Patient\/([^/]+)(?:\/_history\/[^/]+)?$/.exec(reference);
+  return !match || match[1] === patientId;
+}
+
+/** Newest first by calendar date, then instant, then resource (deterministic for both roads). */
+function sortKey(effective: string): number {
+  if (!/T/.test(effective)) return Number.NEGATIVE_INFINITY;
+  const withZone = /(Z|[+-]\d{2}:\d{2})$/.test(effective) ? effective : `${effective}Z`;
+  const ms = Date.parse(withZone);
+  return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+}
+function newestFirst<T extends { date: string; resource: string; effective?: string }>(a: T, b: T): number {
+  if (a.date !== b.date) return a.date < b.date ? 1 : -1;
+  const ka = sortKey(a.effective ?? a.date);
+  const kb = sortKey(b.effective ?? b.date);
+  if (ka !== kb) return ka < kb ? 1 : -1;
+  return a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0;
+}
+/** Two results share a timestamp when their instants are equal (or, without an offset, the strings are). */
+function timestampKey(effective: string): string {
+  if (/T.*(Z|[+-]\d{2}:\d{2})$/.test(effective)) {
+    const ms = Date.parse(effective);
+    if (!Number.isNaN(ms)) return String(ms);
   }
+  return effective;
+}
+
+export class PatientRecordBuilder implements RecordBuilder {
+  private readonly units: UnitConverter;
+
+  constructor(
+    private readonly valueSets: ValueSets,
+    private readonly settings: DataSettings,
+    private readonly timeZone: string,
+  ) {
+    this.units = new UnitConverter(settings);
+  }
+
+  build(data: ResolvedData, options: { today: string; patientId: string }): PatientRecord {
+    const ctx: BuildContext = { today: options.today, patientId: options.patientId };
+    const labs = Object.fromEntries(LAB_CONCEPTS.map((concept): [LabConcept, LabSeries] => [concept, { concept, values: [], ignored: [] }])) as Record<LabConcept, LabSeries>;
+    const conditions: Partial<Record<ConditionConcept, ConditionFact[]>> = {};
+    const procedures: ProcedureFact[] = [];
+    const imaging: ImagingFact[] = [];
+    const patients: fhir4.Patient[] = [];
+
+    for (const [index, resource] of this.uniqueResources(data).entries()) {
+      if (resource.resourceType === 'Patient') {
+        patients.push(resource);
+        continue;
+      }
+      if (!belongsTo(resource, ctx.patientId)) continue;
+      const ref = refOf(resource, index);
+      switch (resource.resourceType) {
+        case 'Observation':
+          this.observation(resource, ref, ctx, labs);
+          break;
+        case 'Condition':
+          this.condition(resource, ref, conditions);
+          break;
+        case 'FamilyMemberHistory':
+          this.familyHistory(resource, ref, conditions);
+          break;
+        case 'Procedure':
+          this.procedure(resource, ref, ctx, procedures, imaging);
+          break;
+        case 'DiagnosticReport':
+          if (USABLE_REPORT.has(resource.status)) {
+            this.imagingFact(ref, codings(resource.code), resource.effectiveDateTime ?? resource.effectivePeriod?.start ?? resource.issued, ctx, imaging);
+          }
+          break;
+        case 'ImagingStudy':
+          if (resource.status === 'available') {
+            this.imagingFact(ref, (resource.procedureCode ?? []).flatMap((c) => codings(c)), resource.started, ctx, imaging);
+          }
+          break;
+        default:
+          break;
+      }
+    }
+
+    for (const series of Object.values(labs)) {
+      series.values = this.resolveConflicts(series.concept, series.values.sort(newestFirst));
+      if (series.values[0]) series.latest = series.values[0];
+      series.ignored.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
+    }
+    for (const list of Object.values(conditions)) list?.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
+    procedures.sort(newestFirst);
+    imaging.sort(newestFirst);
+
+    const patient = this.patientFacts(patients.find((p) => p.id === ctx.patientId) ?? patients[0], ctx);
+    return { today: ctx.today, ...(patient ? { patient } : {}), labs, conditions, procedures, imaging, gaps: [...data.gaps] };
+  }
+
+  /** Each resource once (by type/id across keys); resources without an id are all kept. */
+  private uniqueResources(data: ResolvedData): fhir4.FhirResource[] {
+    const seen = new Set<string>();
+    const out: fhir4.FhirResource[] = [];
+    for (const key of data.keys) {
+      for (const resource of key.resources) {
+        if (typeof resource !== 'object' || resource === null || typeof resource.resourceType !== 'string') continue;
+        if (typeof resource.id === 'string' && resource.id !== '') {
+          const id = `${resource.resourceType}/${resource.id}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+        }
+        out.push(resource);
+      }
+    }
+    return out;
+  }
+
+  private date(value: string | undefined): string | undefined {
+    return typeof value === 'string' ? fhirCalendarDate(value, this.timeZone) : undefined;
+  }
+
+  // ---------------------------------------------------------------- Observations
+
+  private observation(obs: fhir4.Observation, ref: string, ctx: BuildContext, labs: Record<LabConcept, LabSeries>): void {
+    let concept: LabConcept | undefined;
+    let coding: fhir4.Coding | undefined;
+    for (const candidate of codings(obs.code)) {
+      concept = this.valueSets.labConcept(codeRef(candidate));
+      if (concept) {
+        coding = candidate;
+        break;
+      }
+    }
+    if (!concept || !coding) return;
+    const outcome = this.labValue(obs, ref, concept, coding, ctx);
+    if (outcome.ok) labs[concept].values.push(outcome.value);
+    else labs[concept].ignored.push(outcome.ignored);
+  }
+
+  private labValue(obs: fhir4.Observation, ref: string, concept: LabConcept, coding: fhir4.Coding, ctx: BuildContext): Outcome {
+    const effective = obs.effectiveDateTime ?? obs.effectiveInstant ?? obs.effectivePeriod?.end ?? obs.effectivePeriod?.start ?? obs.issued;
+    const date = this.date(effective);
+    const ignore = (reason: IgnoreReason, detail: string): Outcome => ({ ok: false, ignored: { concept, resource: ref, reason, detail, ...(date ? { date } : {}) } });
+
+    if (!USABLE_OBSERVATION.has(obs.status)) return ignore('status', `status "${String(obs.status)}" is not final, amended or corrected`);
+    if (obs.dataAbsentReason) {
+      const why = codings(obs.dataAbsentReason)[0]?.code ?? obs.dataAbsentReason.text ?? 'unspecified';
+      return ignore('data-absent', `no result: dataAbsentReason "${why}"`);
+    }
+    if (effective === undefined) return ignore('no-date', 'no effectiveDateTime, effectivePeriod or issued date');
+    if (!date) return ignore('no-date', `date "${effective}" cannot be read`);
+    if (date > ctx.today) return ignore('future-date', `dated ${date}, after today (${ctx.today})`);
+
+    const base = { concept, resource: ref, effective, date, ageDays: daysBetween(date, ctx.today), observationCode: codeRef(coding) };
+    const value = this.readValue(obs, concept);
+    if (!value.ok) return ignore(value.reason, value.detail);
+    return { ok: true, value: { ...base, ...value.fields } };
+  }
+
+  private readValue(obs: fhir4.Observation, concept: LabConcept): { ok: true; fields: Omit<LabValue, 'concept' | 'resource' | 'effective' | 'date' | 'ageDays' | 'observationCode'> } | { ok: false; reason: IgnoreReason; detail: string } {
+    const q = obs.valueQuantity;
+    const coded = codings(obs.valueCodeableConcept);
+    switch (concept) {
+      case 'pvttGrade':
+      case 'portalCollaterals':
+        return this.localAnswer(concept, coded);
+      case 'pregnancyStatus': {
+        for (const c of coded) {
+          const answer = this.valueSets.pregnancyAnswer(codeRef(c));
+          if (answer) return { ok: true, fields: { code: codeRef(c), answer, original: c.display ?? c.code ?? '' } };
+        }
+        return this.noCodedAnswer(coded, 'a pregnancy status answer (LA15173-0, LA26683-5, LA4489-6, SNOMED 77386006, 60001007)');
+      }
+      case 'ecog': {
+        if (typeof obs.valueInteger === 'number' || (q && typeof q.value === 'number')) break;
+        for (const c of [...coded, ...(obs.interpretation ?? []).flatMap((i) => codings(i))]) {
+          const grade = this.valueSets.ecogAnswer(codeRef(c));
+          if (grade !== undefined) return { ok: true, fields: { value: grade, code: codeRef(c), original: `ECOG ${grade} (${c.code})` } };
+        }
+        return this.noCodedAnswer(coded, 'an ECOG grade 0-5 (valueInteger or an LL529-9 answer)');
+      }
+      case 'hcg':
+      case 'hbvDna':
+      case 'hcvRna': {
+        if (q && typeof q.value === 'number') break;
+        const c = coded[0];
+        if (c) return { ok: true, fields: { code: codeRef(c), original: c.display ?? c.code ?? '' } };
+        if (typeof obs.valueString === 'string' && obs.valueString.trim() !== '') return { ok: true, fields: { original: obs.valueString.trim() } };
+        return { ok: false, reason: 'no-value', detail: 'no value' };
+      }
+      default:
+        break;
+    }
+    let quantity: { value: number; system?: string; code?: string; unit?: string; comparator?: string } | undefined;
+    if (q && typeof q.value === 'number' && Number.isFinite(q.value)) {
+      quantity = { value: q.value, system: q.system, code: q.code, unit: q.unit, comparator: q.comparator };
+    } else if (typeof obs.valueInteger === 'number') {
+      quantity = { value: obs.valueInteger };
+    }
+    if (!quantity) {
+      const other = coded.length > 0 ? 'a coded value' : typeof obs.valueString === 'string' ? 'a text value' : undefined;
+      return { ok: false, reason: 'no-value', detail: other ? `${other} where a number is needed` : 'no value' };
+    }
+    const sentUnit = quantity.code ?? quantity.unit ?? '';
+    const original = `${quantity.comparator ?? ''}${formatNumber(quantity.value)}${sentUnit ? ` ${sentUnit}` : ''}`;
+    const converted = this.units.convert(concept, quantity);
+    if (!converted.ok) return { ok: false, reason: converted.reason, detail: `${original}: ${converted.detail}` };
+    return {
+      ok: true,
+      fields: {
+        value: converted.value,
+        ...(converted.unit !== undefined ? { unit: converted.unit } : {}),
+        original,
+        ...(quantity.comparator ? { comparator: quantity.comparator } : {}),
+      },
+    };
+  }
+
+  private localAnswer(concept: 'pvttGrade' | 'portalCollaterals', coded: fhir4.Coding[]): { ok: true; fields: Pick<LabValue, 'code' | 'answer' | 'original'> } | { ok: false; reason: IgnoreReason; detail: string } {
+    const allowed: readonly string[] = concept === 'pvttGrade' ? PVTT_GRADES : COLLATERAL_ANSWERS;
+    for (const c of coded) {
+      if (c.system === SYSTEM.local && c.code && allowed.includes(c.code)) return { ok: true, fields: { code: codeRef(c), answer: c.code, original: c.display ?? c.code } };
+    }
+    return this.noCodedAnswer(coded, `${SYSTEM.local} ${allowed.join(' / ')}`);
+  }
+
+  private noCodedAnswer(coded: fhir4.Coding[], expected: string): { ok: false; reason: IgnoreReason; detail: string } {
+    const sent = coded.map((c) => `${c.system ?? '(no system)'}|${c.code}`).join(', ');
+    return { ok: false, reason: 'no-value', detail: sent ? `answer ${sent} is not ${expected}` : `no value (expected ${expected})` };
+  }
+
+  /** Same-timestamp results that disagree: keep the worse one, flagged (§3.1); identical duplicates: keep one. */
+  private resolveConflicts(concept: LabConcept, sorted: LabValue[]): LabValue[] {
+    const out: LabValue[] = [];
+    let i = 0;
+    while (i < sorted.length) {
+      const first = sorted[i] as LabValue;
+      const stamp = timestampKey(first.effective);
+      let j = i + 1;
+      while (j < sorted.length && timestampKey((sorted[j] as LabValue).effective) === stamp) j++;
+      const group = sorted.slice(i, j);
+      i = j;
+      const signatures = new Set(group.map((v) => (v.value !== undefined ? `${v.value}|${v.unit ?? ''}` : `|${v.answer ?? v.code?.code ?? v.original}`)));
+      if (signatures.size === 1) {
+        out.push(first);
+        continue;
+      }
+      const worst = group.reduce((a, b) => (this.worse(concept, b, a) ? b : a));
+      out.push({ ...worst, conflict: { resources: group.map((v) => v.resource), values: group.map((v) => v.original) } });
+    }
+    return out;
+  }
+
+  /** True when `b` is strictly worse than `a` (§3.1 "use the worse (more abnormal) one"). */
+  private worse(concept: LabConcept, b: LabValue, a: LabValue): boolean {
+    const rank = (v: LabValue): number | undefined => {
+      if (concept === 'pvttGrade') return PVTT_GRADES.indexOf(v.answer as (typeof PVTT_GRADES)[number]);
+      if (concept === 'portalCollaterals') return COLLATERAL_ANSWERS.indexOf(v.answer as (typeof COLLATERAL_ANSWERS)[number]);
+      if (concept === 'pregnancyStatus') return PREGNANCY_RANK[v.answer ?? ''];
+      if (v.value === undefined || v.unit !== a.unit) return undefined;
+      return this.settings.labs[concept].worse === 'higher-is-worse' ? v.value : -v.value;
+    };
+    const rb = rank(b);
+    const ra = rank(a);
+    return rb !== undefined && ra !== undefined && rb > ra;
+  }
+
+  // ---------------------------------------------------------------- Conditions
+
+  private condition(condition: fhir4.Condition, ref: string, out: Partial<Record<ConditionConcept, ConditionFact[]>>): void {
+    const clinical = codings(condition.clinicalStatus)[0]?.code;
+    if (clinical !== undefined && !ACTIVE_CLINICAL.has(clinical)) return;
+    const verification = codings(condition.verificationStatus)[0]?.code;
+    if (verification !== undefined && EXCLUDED_VERIFICATION.has(verification)) return;
+    let severity: ConditionFact['severity'];
+    for (const c of codings(condition.severity)) severity ??= this.valueSets.severity(codeRef(c));
+    const onsetDate = this.date(condition.onsetDateTime ?? condition.onsetPeriod?.start);
+    const recordedDate = this.date(condition.recordedDate);
+    const bodySite = (condition.bodySite ?? []).flatMap((b) => codings(b).map(codeRef));
+    const seen = new Set<ConditionConcept>();
+    for (const c of codings(condition.code)) {
+      for (const concept of this.valueSets.conditionConcepts(codeRef(c))) {
+        if (seen.has(concept)) continue;
+        seen.add(concept);
+        (out[concept] ??= []).push({
+          concept,
+          resource: ref,
+          code: codeRef(c),
+          clinicalStatus: clinical ?? 'active',
+          ...(verification !== undefined ? { verificationStatus: verification } : {}),
+          unconfirmed: verification !== undefined && UNCONFIRMED_VERIFICATION.has(verification),
+          ...(severity ? { severity } : {}),
+          ...(onsetDate ? { onsetDate } : {}),
+          ...(recordedDate ? { recordedDate } : {}),
+          ...(bodySite.length > 0 ? { bodySite } : {}),
+        });
+      }
+    }
+  }
+
+  /** FamilyMemberHistory with a liver-cancer condition -> `familyHistoryLiverCancer` (clinicalStatus carries "active"). */
+  private familyHistory(history: fhir4.FamilyMemberHistory, ref: string, out: Partial<Record<ConditionConcept, ConditionFact[]>>): void {
+    if (history.status === 'entered-in-error') return;
+    for (const condition of history.condition ?? []) {
+      const match = codings(condition.code).find((c) => this.valueSets.isFamilyMemberLiverCancer(codeRef(c)));
+      if (!match) continue;
+      (out.familyHistoryLiverCancer ??= []).push({
+        concept: 'familyHistoryLiverCancer',
+        resource: ref,
+        code: codeRef(match),
+        clinicalStatus: 'active',
+        unconfirmed: false,
+        ...(history.date ? { recordedDate: this.date(history.date) } : {}),
+      });
+      return;
+    }
+  }
+
+  // ---------------------------------------------------------------- Procedures and imaging
+
+  private procedure(procedure: fhir4.Procedure, ref: string, ctx: BuildContext, procedures: ProcedureFact[], imaging: ImagingFact[]): void {
+    if (procedure.status !== 'completed') return;
+    const performed = procedure.performedDateTime ?? procedure.performedPeriod?.start;
+    const date = this.date(performed);
+    if (!date || date > ctx.today) return;
+    const list = codings(procedure.code);
+    for (const c of list) {
+      const concept = this.valueSets.procedureConcept(codeRef(c));
+      if (concept) {
+        procedures.push({ concept, resource: ref, code: codeRef(c), date, ageDays: daysBetween(date, ctx.today) });
+        return;
+      }
+    }
+    this.imagingFact(ref, list, performed, ctx, imaging);
+  }
+
+  private imagingFact(ref: string, list: fhir4.Coding[], when: string | undefined, ctx: BuildContext, imaging: ImagingFact[]): void {
+    const date = this.date(when);
+    if (!date || date > ctx.today) return;
+    for (const c of list) {
+      const modality = this.valueSets.imagingModality(codeRef(c));
+      if (modality) {
+        imaging.push({ modality, resource: ref, code: codeRef(c), date, ageDays: daysBetween(date, ctx.today) });
+        return;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- Patient
+
+  private patientFacts(patient: fhir4.Patient | undefined, ctx: BuildContext): PatientFacts | undefined {
+    if (!patient) return undefined;
+    const id = patient.id ?? ctx.patientId;
+    const facts: PatientFacts = { id, resource: `Patient/${id}` };
+    if (typeof patient.birthDate === 'string') {
+      facts.birthDate = patient.birthDate;
+      const age = completedYears(patient.birthDate, ctx.today);
+      if (age !== undefined) facts.ageYears = age;
+    }
+    if (patient.gender === 'male' || patient.gender === 'female' || patient.gender === 'other' || patient.gender === 'unknown') facts.sex = patient.gender;
+    return facts;
+  }
+}
+
+/** Completed years at `today` (birthday today counts); undefined for partial or unreadable birth dates. */
+export function completedYears(birthDate: string, today: string): number | undefined {
+  const birth = /^(\d{4})-(\d{2})-(\d{2})$/.exec(birthDate);
+  const now = /^(\d{4})-(\d{2})-(\d{2})$/.exec(today);
+  if (!birth || !now) return undefined;
+  const years = Number(now[1]) - Number(birth[1]) - (`${now[2]}-${now[3]}` < `${birth[2]}-${birth[3]}` ? 1 : 0);
+  return years >= 0 ? years : undefined;
 }

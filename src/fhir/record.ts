@@ -71,6 +71,13 @@ export interface LabValue {
   value?: number;
   /** Coded result (e.g. `Vp4`, `few-or-none`, `LA15173-0`), for coded concepts. */
   code?: CodeRef;
+  /**
+   * The coded result's meaning, normalised: pvttGrade `Vp0`..`Vp4`; portalCollaterals `adequate` /
+   * `few-or-none` / `unknown`; pregnancyStatus `pregnant` / `not-pregnant` / `unknown`. (ECOG LA codes become `value`.)
+   */
+  answer?: string;
+  /** valueQuantity.comparator when sent (`<`, `<=`, `>=`, `>`): `value` is then a bound, not a measurement. */
+  comparator?: string;
   /** Canonical unit (UCUM), e.g. `mg/dL`; absent for coded and dimensionless results. */
   unit?: string;
   /** What was sent, for the card: `"34.2 umol/L"`. */

@@ -1,26 +1,365 @@
+/**
+ * The data resolver: every prefetch key of a service for one hook call, by prefetch or from `fhirServer`
+ * (contract.md §4; cds-hooks-conformance.md §1.C-§1.E).
+ *
+ * Per key: usable prefetch -> used; `null` or an empty Bundle -> known-empty (never refetched); absent,
+ * an OperationOutcome, or a Bundle holding one -> fetched with fhir-kit-client. All fetches start together
+ * (one wave) over Node fetch's kept-alive connections; each request has FHIR_TIMEOUT_MS combined with the
+ * call's deadline. `next` links are followed within FHIR_MAX_PAGES / FHIR_MAX_RESOURCES per key; data cut
+ * off is reported as a `truncated` gap. A required key that cannot be had -> HttpError 412 naming the key
+ * and why (never a URL or a token); an optional key -> an `unavailable` gap.
+ */
+import { performance } from 'node:perf_hooks';
+import { Client } from 'fhir-kit-client';
+import type { Logger } from 'pino';
+import { renderTemplate, tokenValues } from '../cds-hooks/prefetch-template.js';
 import type { ServiceDefinition } from '../cds-hooks/service-registry.js';
-import type { HookRequest } from '../cds-hooks/types.js';
-import { HttpError } from '../http/operation-outcome.js';
+import type { HookRequest, PrefetchValue } from '../cds-hooks/types.js';
+import type { Metrics } from '../http/metrics.js';
+import { HttpError, type Issue } from '../http/operation-outcome.js';
+import type { DataGap } from './record.js';
 import type { DataResolver, ResolvedData, ResolvedKey } from './resolved-data.js';
 
-// INTERIM (foundation): prefetch road only. The FHIR-server road replaces this in the data work (issue 3).
-export class PrefetchResolver implements DataResolver {
-  async resolve(service: ServiceDefinition, request: HookRequest): Promise<ResolvedData> {
-    const keys: ResolvedKey[] = [];
-    for (const key of Object.keys(service.prefetch)) {
-      const value = request.prefetch?.[key];
-      if (value === null) {
-        keys.push({ key, road: 'known-empty', resources: [], complete: true });
-        continue;
-      }
-      if (value === undefined || value.resourceType === 'OperationOutcome') {
-        throw new HttpError(412, { code: 'incomplete', diagnostics: `prefetch key "${key}" is missing and no FHIR server can be used`, expression: [`prefetch.${key}`] });
-      }
-      const resources = value.resourceType === 'Bundle'
-        ? ((value.entry as { resource?: fhir4.FhirResource }[] | undefined) ?? []).flatMap((e) => (e?.resource ? [e.resource] : []))
-        : [value as unknown as fhir4.FhirResource];
-      keys.push({ key, road: 'prefetch', resources, complete: true });
-    }
-    return { keys, gaps: [], fhirRequests: 0 };
+export interface ResolverOptions {
+  fhirTimeoutMs: number;
+  hookDeadlineMs: number;
+  fhirMaxPages: number;
+  fhirMaxResources: number;
+  /** Base-URL prefixes outbound requests may go to; empty = any. */
+  fhirServerAllowlist: readonly string[];
+  /** Production: only https FHIR servers. */
+  production: boolean;
+  metrics?: Metrics;
+  logger?: Logger;
+}
+
+type FetchOutcome = 'ok' | 'http_4xx' | 'http_5xx' | 'timeout' | 'network' | 'malformed' | 'refused';
+
+/** Why a key could not be had; `message` is safe to show (no URL, no token). */
+class KeyFailure extends Error {
+  constructor(
+    message: string,
+    readonly code: Issue['code'] = 'incomplete',
+    readonly cancelled = false,
+  ) {
+    super(message);
   }
+}
+
+interface Page {
+  resources: fhir4.FhirResource[];
+  next?: string;
+  /** The page carries an OperationOutcome (alone, or as an entry): it is not data. */
+  outcome?: boolean;
+}
+
+type Plan =
+  | { kind: 'known-empty' }
+  | { kind: 'prefetch'; page: Page }
+  | { kind: 'fetch'; url: string; why: string }
+  | { kind: 'unrenderable' };
+
+interface KeyResult {
+  resolved: ResolvedKey;
+  gap?: DataGap;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The resources of a Bundle or a single resource; OperationOutcomes (alone, as entries or search.mode outcome) flagged, not data. */
+export function readPage(value: Record<string, unknown>): Page | { problem: string } {
+  if (value.resourceType === 'OperationOutcome') return { resources: [], outcome: true };
+  if (value.resourceType !== 'Bundle') {
+    return typeof value.resourceType === 'string' ? { resources: [value as unknown as fhir4.FhirResource] } : { problem: 'the body is not a FHIR resource' };
+  }
+  if (value.entry !== undefined && !Array.isArray(value.entry)) return { problem: 'Bundle.entry is not an array' };
+  const resources: fhir4.FhirResource[] = [];
+  let outcome = false;
+  for (const entry of (value.entry as unknown[] | undefined) ?? []) {
+    if (!isObject(entry)) continue;
+    const resource = entry.resource;
+    const mode = isObject(entry.search) ? entry.search.mode : undefined;
+    if (mode === 'outcome' || (isObject(resource) && resource.resourceType === 'OperationOutcome')) {
+      outcome = true;
+      continue;
+    }
+    if (isObject(resource) && typeof resource.resourceType === 'string') resources.push(resource as unknown as fhir4.FhirResource);
+  }
+  const links = Array.isArray(value.link) ? (value.link as unknown[]) : [];
+  const next = links.find((link): link is { relation: string; url: string } => isObject(link) && link.relation === 'next' && typeof link.url === 'string' && link.url !== '');
+  return { resources, ...(next ? { next: next.url } : {}), ...(outcome ? { outcome } : {}) };
+}
+
+/** Why outbound requests to this server are refused, or undefined when it may be used. */
+export function serverProblem(fhirServer: string | undefined, options: Pick<ResolverOptions, 'fhirServerAllowlist' | 'production'>): { message: string; refused: boolean } | undefined {
+  if (fhirServer === undefined || fhirServer === '') return { message: 'no fhirServer was given to fetch it from', refused: false };
+  let url: URL;
+  try {
+    url = new URL(fhirServer);
+  } catch {
+    return { message: 'fhirServer is not a URL', refused: true };
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { message: 'fhirServer is not an http(s) URL', refused: true };
+  if (url.username !== '' || url.password !== '') return { message: 'fhirServer must not carry credentials', refused: true };
+  if (options.production && url.protocol !== 'https:') return { message: 'fhirServer must use https in production', refused: true };
+  if (options.fhirServerAllowlist.length > 0 && !options.fhirServerAllowlist.some((prefix) => underPrefix(fhirServer, prefix))) {
+    return { message: 'fhirServer is not on FHIR_SERVER_ALLOWLIST; no request was made', refused: true };
+  }
+  return undefined;
+}
+
+/** `https://a.org/fhir` allows `https://a.org/fhir` and `https://a.org/fhir/r4`, not `https://a.org/fhirevil` or `https://a.org.evil`. */
+function underPrefix(server: string, prefix: string): boolean {
+  if (!server.startsWith(prefix)) return false;
+  if (server.length === prefix.length || prefix.endsWith('/')) return true;
+  const next = server[prefix.length];
+  return next === '/' || next === '?';
+}
+
+/** One hook call's outbound state: one client, counters, a fail-fast switch. */
+class Call {
+  private client?: Client;
+  readonly cancel = new AbortController();
+  requests = 0;
+  inFlight = 0;
+  maxInFlight = 0;
+
+  constructor(
+    readonly request: HookRequest,
+    readonly deadline: AbortSignal,
+  ) {}
+
+  fhirClient(): Client {
+    if (!this.client) {
+      const token = this.request.fhirAuthorization?.access_token;
+      this.client = new Client({ baseUrl: this.request.fhirServer as string, ...(typeof token === 'string' && token !== '' ? { bearerToken: token } : {}) });
+    }
+    return this.client;
+  }
+}
+
+export class FhirDataResolver implements DataResolver {
+  constructor(private readonly options: ResolverOptions) {}
+
+  async resolve(service: ServiceDefinition, request: HookRequest, deadline: AbortSignal): Promise<ResolvedData> {
+    const call = new Call(request, deadline);
+    const values = tokenValues(request.context);
+    const optional = new Set(service.optionalPrefetch ?? []);
+    const keys = Object.keys(service.prefetch);
+    const problem = serverProblem(request.fhirServer, this.options);
+
+    const settled = await Promise.all(
+      keys.map(async (key): Promise<KeyResult | KeyFailure> => {
+        try {
+          return await this.resolveKey(key, service.prefetch[key] as string, request.prefetch?.[key], values, problem, call);
+        } catch (error) {
+          const failure = error instanceof KeyFailure ? error : new KeyFailure('unexpected error while reading the data', 'exception');
+          // Fail fast: a required key is lost, so the call will answer 412; stop the other fetches.
+          if (!optional.has(key) && !failure.cancelled) call.cancel.abort();
+          return failure;
+        }
+      }),
+    );
+
+    const resolved: ResolvedKey[] = [];
+    const gaps: DataGap[] = [];
+    const issues: Issue[] = [];
+    settled.forEach((result, index) => {
+      const key = keys[index] as string;
+      if (!(result instanceof KeyFailure)) {
+        resolved.push(result.resolved);
+        if (result.gap) gaps.push(result.gap);
+        return;
+      }
+      if (optional.has(key)) {
+        resolved.push({ key, road: 'fhir-server', resources: [], complete: false });
+        gaps.push({ key, kind: 'unavailable', detail: result.message });
+      } else if (!result.cancelled) {
+        issues.push({ code: result.code, diagnostics: `prefetch key "${key}": ${result.message}`, expression: [`prefetch.${key}`] });
+      }
+    });
+    if (issues.length === 0 && settled.some((r, i) => r instanceof KeyFailure && !optional.has(keys[i] as string))) {
+      issues.push({ code: 'incomplete', diagnostics: 'required data could not be read', expression: ['prefetch'] });
+    }
+    if (issues.length > 0) throw new HttpError(412, issues);
+    return { keys: resolved, gaps, fhirRequests: call.requests, maxInFlight: call.maxInFlight };
+  }
+
+  private plan(key: string, template: string, value: PrefetchValue | undefined, values: Map<string, string>): Plan {
+    const url = renderTemplate(template, values);
+    if (value === null) return { kind: 'known-empty' };
+    if (value !== undefined) {
+      if (!isObject(value)) return url === undefined ? { kind: 'unrenderable' } : { kind: 'fetch', url, why: 'the prefetch value is not a FHIR resource' };
+      const page = readPage(value);
+      if ('problem' in page) return url === undefined ? { kind: 'unrenderable' } : { kind: 'fetch', url, why: `the prefetch value is invalid (${page.problem})` };
+      if (!page.outcome) {
+        if (page.resources.length === 0 && !page.next) return { kind: 'known-empty' };
+        const expected = expectedType(template);
+        const wrong = page.resources.length > 0 && value.resourceType !== 'Bundle' && value.resourceType !== expected;
+        if (!wrong) return { kind: 'prefetch', page };
+        if (url !== undefined) return { kind: 'fetch', url, why: `the prefetch holds a ${String(value.resourceType)}, not a ${expected}` };
+      }
+      if (url === undefined) return { kind: 'unrenderable' };
+      return { kind: 'fetch', url, why: 'the prefetch holds an OperationOutcome' };
+    }
+    if (url === undefined) return { kind: 'unrenderable' };
+    return { kind: 'fetch', url, why: 'absent from prefetch' };
+  }
+
+  private async resolveKey(
+    key: string,
+    template: string,
+    value: PrefetchValue | undefined,
+    values: Map<string, string>,
+    problem: ReturnType<typeof serverProblem>,
+    call: Call,
+  ): Promise<KeyResult> {
+    const plan = this.plan(key, template, value, values);
+    const resourceType = expectedType(template);
+    switch (plan.kind) {
+      case 'known-empty':
+        return { resolved: { key, road: 'known-empty', resources: [], complete: true } };
+      case 'unrenderable':
+        // CDS Hooks 2.0 §1.C6: a template whose token has no value (e.g. no encounterId) is "not provided".
+        return {
+          resolved: { key, road: 'known-empty', resources: [], complete: false },
+          gap: { key, kind: 'unavailable', detail: 'the prefetch template cannot be filled from this context' },
+        };
+      case 'prefetch': {
+        if (!plan.page.next) return { resolved: { key, road: 'prefetch', resources: plan.page.resources, complete: true } };
+        if (problem) {
+          const detail = `the prefetched Bundle has more pages and they cannot be read (${problem.message})`;
+          if (problem.refused) this.count(resourceType, 'refused', 0);
+          return { resolved: { key, road: 'prefetch', resources: plan.page.resources, complete: false }, gap: { key, kind: 'truncated', detail } };
+        }
+        return this.follow(key, resourceType, 'prefetch', plan.page, 1, call);
+      }
+      case 'fetch': {
+        if (problem) {
+          if (problem.refused) this.count(resourceType, 'refused', 0);
+          throw new KeyFailure(`${plan.why}, and ${problem.message}`, problem.refused ? 'security' : 'incomplete');
+        }
+        const first = await this.fetchPage(key, plan.url, resourceType, template.includes('?') || !template.includes('/'), call);
+        return this.follow(key, resourceType, 'fhir-server', first, 1, call);
+      }
+    }
+  }
+
+  /** Follows `next` links from a first page, within the page and resource bounds and on the same origin only. */
+  private async follow(key: string, resourceType: string, road: 'prefetch' | 'fhir-server', first: Page, pagesRead: number, call: Call): Promise<KeyResult> {
+    const { fhirMaxPages, fhirMaxResources } = this.options;
+    const resources = [...first.resources];
+    let next = first.next;
+    let pages = pagesRead;
+    const origin = new URL(call.request.fhirServer ?? 'http://invalid.invalid').origin;
+    const cut = (detail: string): KeyResult => ({
+      resolved: { key, road, resources: resources.slice(0, fhirMaxResources), complete: false },
+      gap: { key, kind: 'truncated', detail },
+    });
+    while (true) {
+      if (resources.length >= fhirMaxResources && (next || resources.length > fhirMaxResources)) {
+        return cut(`stopped at ${fhirMaxResources} resources (FHIR_MAX_RESOURCES); more data exists`);
+      }
+      if (!next) return { resolved: { key, road, resources, complete: true } };
+      if (pages >= fhirMaxPages) return cut(`stopped after ${pages} pages (FHIR_MAX_PAGES); more data exists`);
+      let nextUrl: URL;
+      try {
+        nextUrl = new URL(next, call.request.fhirServer);
+      } catch {
+        return cut('a next link could not be read');
+      }
+      if (nextUrl.origin !== origin) {
+        this.count(resourceType, 'refused', 0);
+        return cut('a next link points to another server and was not followed');
+      }
+      try {
+        const page = await this.fetchPage(key, nextUrl.href, resourceType, true, call);
+        pages++;
+        resources.push(...page.resources);
+        next = page.next;
+      } catch (error) {
+        const failure = error instanceof KeyFailure ? error : new KeyFailure('unexpected error');
+        if (failure.cancelled) throw failure;
+        return cut(`page ${pages + 1} could not be read (${failure.message})`);
+      }
+    }
+  }
+
+  /** One GET, with the per-request timeout and the call's deadline; throws KeyFailure with a safe message. */
+  private async fetchPage(key: string, url: string, resourceType: string, search: boolean, call: Call): Promise<Page> {
+    if (call.deadline.aborted) throw new KeyFailure(`the hook call's deadline (${this.options.hookDeadlineMs} ms) passed`, 'timeout');
+    if (call.cancel.signal.aborted) throw new KeyFailure('cancelled', 'incomplete', true);
+    const timeout = AbortSignal.timeout(this.options.fhirTimeoutMs);
+    const signal = AbortSignal.any([call.deadline, call.cancel.signal, timeout]);
+    call.requests++;
+    call.inFlight++;
+    call.maxInFlight = Math.max(call.maxInFlight, call.inFlight);
+    const started = performance.now();
+    let outcome: FetchOutcome = 'ok';
+    try {
+      let body: unknown;
+      try {
+        // redirect 'error': a redirect could carry the bearer token to another server.
+        body = await call.fhirClient().request(url, { options: { signal, redirect: 'error' } });
+      } catch (error) {
+        const failure = this.describe(error, timeout, call);
+        outcome = failure.outcome;
+        throw failure.error;
+      }
+      if (!isObject(body)) {
+        outcome = 'malformed';
+        throw new KeyFailure('the FHIR server sent a body that is not a FHIR resource');
+      }
+      const page = readPage(body);
+      if ('problem' in page) {
+        outcome = 'malformed';
+        throw new KeyFailure(`the FHIR server sent an invalid body (${page.problem})`);
+      }
+      if (body.resourceType === 'OperationOutcome') {
+        outcome = 'malformed';
+        throw new KeyFailure('the FHIR server answered with an OperationOutcome');
+      }
+      if (search && body.resourceType !== 'Bundle') {
+        outcome = 'malformed';
+        throw new KeyFailure(`the FHIR server sent a ${String(body.resourceType)}, not a Bundle`);
+      }
+      if (!search && body.resourceType !== resourceType) {
+        outcome = 'malformed';
+        throw new KeyFailure(`the FHIR server sent a ${String(body.resourceType)}, not a ${resourceType}`);
+      }
+      return page;
+    } finally {
+      call.inFlight--;
+      this.count(resourceType, outcome, (performance.now() - started) / 1000);
+      if (outcome !== 'ok') this.options.logger?.warn({ prefetchKey: key, resourceType, outcome }, 'FHIR request failed');
+    }
+  }
+
+  private describe(error: unknown, timeout: AbortSignal, call: Call): { error: KeyFailure; outcome: FetchOutcome } {
+    if (call.deadline.aborted) return { error: new KeyFailure(`the hook call's deadline (${this.options.hookDeadlineMs} ms) passed`, 'timeout'), outcome: 'timeout' };
+    if (timeout.aborted) return { error: new KeyFailure(`the FHIR server did not answer within ${this.options.fhirTimeoutMs} ms (FHIR_TIMEOUT_MS)`, 'timeout'), outcome: 'timeout' };
+    if (call.cancel.signal.aborted) return { error: new KeyFailure('cancelled', 'incomplete', true), outcome: 'network' };
+    const status = isObject(error) && isObject(error.response) ? error.response.status : undefined;
+    if (typeof status === 'number') {
+      if (status >= 200 && status < 300) return { error: new KeyFailure('the FHIR server sent a body that is not JSON'), outcome: 'malformed' };
+      const meaning = status === 401 ? ' (not authorised)' : status === 403 ? ' (forbidden)' : status === 404 ? ' (not found)' : '';
+      return { error: new KeyFailure(`FHIR server answered ${status}${meaning}`), outcome: status < 500 ? 'http_4xx' : 'http_5xx' };
+    }
+    const cause = isObject(error) && isObject(error.cause) ? error.cause : undefined;
+    const code = cause && typeof cause.code === 'string' && /^[A-Z_]+$/.test(cause.code) ? ` (${cause.code})` : '';
+    return { error: new KeyFailure(`the FHIR server could not be reached${code}`), outcome: 'network' };
+  }
+
+  private count(resourceType: string, outcome: FetchOutcome, seconds: number): void {
+    const metrics = this.options.metrics;
+    if (!metrics) return;
+    const labels = { resource_type: resourceType, outcome };
+    metrics.fhirRequests.inc(labels);
+    if (outcome !== 'refused') metrics.fhirDuration.observe(labels, seconds);
+  }
+}
+
+/** The resource type a template asks for: `Observation?...` -> Observation, `Patient/{{id}}` -> Patient. */
+function expectedType(template: string): string {
+  return /^([A-Za-z]+)/.exec(template)?.[1] ?? 'unknown';
 }

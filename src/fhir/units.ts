@@ -1,0 +1,148 @@
+/**
+ * Units (clinical-rules.md §1.1): read the UCUM code from valueQuantity.system + code (the free-text `unit`
+ * only when system and code are absent and it is itself valid UCUM), convert to the concept's canonical unit
+ * (UCUM via @lhncbc/ucum-lhc where it converts; molar-mass and AFP IU factors from data-settings.ts),
+ * round to the concept's precision, then check plausibility. One conversion per (concept, unit) is worked
+ * out on first sight and cached, so no UCUM parsing happens per value after warm-up.
+ */
+import ucum from '@lhncbc/ucum-lhc';
+import type { DataSettings } from './data-settings.js';
+import type { LabConcept } from './record.js';
+import { SYSTEM } from './value-set-data.js';
+
+export interface QuantityInput {
+  value: number;
+  system?: string;
+  code?: string;
+  unit?: string;
+}
+
+export type Converted =
+  | { ok: true; value: number; unit?: string }
+  | { ok: false; reason: 'unit' | 'implausible'; detail: string };
+
+type Conversion = { ok: true; factor: number; unit?: string } | { ok: false; detail: string };
+
+const NO_UNIT = '';
+/** Dimensionless concepts and the units they accept ('' = no unit at all). */
+const DIMENSIONLESS: Partial<Record<LabConcept, readonly string[]>> = {
+  inr: [NO_UNIT, '{INR}', '{ratio}', '1'],
+  ecog: [NO_UNIT, '1', '{score}'],
+  westHavenGrade: [NO_UNIT, '1', '{score}', '{grade}'],
+};
+/** Concepts whose values keep the unit they were sent in (no conversion, any unit). */
+const PASSTHROUGH: ReadonlySet<LabConcept> = new Set(['hbvDna', 'hcvRna']);
+
+/** Round half away from zero to `decimals` places, immune to binary noise (2.675 -> 2.68, 51.3/17.104 -> 3.00). */
+export function roundTo(value: number, decimals: number): number {
+  const clean = Number(value.toPrecision(12));
+  const sign = clean < 0 ? -1 : 1;
+  const shifted = Math.round(Number(`${Math.abs(clean)}e${decimals}`));
+  return sign * Number(`${shifted}e-${decimals}`);
+}
+
+/** A number for the card: no trailing binary noise. */
+export const formatNumber = (value: number): string => String(Number(value.toPrecision(12)));
+
+export class UnitConverter {
+  private readonly utils = ucum.UcumLhcUtils.getInstance();
+  private readonly conversions = new Map<string, Conversion>();
+  private readonly validUnits = new Map<string, boolean>();
+  private readonly explicit: Partial<Record<LabConcept, Readonly<Record<string, number>>>>;
+
+  constructor(private readonly settings: DataSettings) {
+    const afp = settings.afpNgPerIu;
+    this.explicit = {
+      // 1 k[IU]/L = 1 [IU]/mL; ng/mL = IU/mL x factor (§1.1 note A).
+      afp: { '[IU]/mL': afp, 'k[IU]/L': afp, '[iU]/mL': afp, 'k[iU]/L': afp },
+      hcg: { 'm[IU]/mL': 1, '[IU]/L': 1, 'm[iU]/mL': 1, '[iU]/L': 1 },
+      egfr: { 'mL/min/{1.73_m2}': 1 },
+      tumorBurden: { '%': 1 },
+      sodium: { 'meq/L': 1, 'mEq/L': 1 },
+    };
+  }
+
+  /** The UCUM code to use, '' when the quantity carries no unit, or a problem. */
+  ucumCode(q: Omit<QuantityInput, 'value'>): { code: string } | { problem: string } {
+    if (q.system !== undefined && q.system !== SYSTEM.ucum) {
+      return { problem: `unit system "${q.system}" is not UCUM` };
+    }
+    if (q.code !== undefined && q.code.trim() !== '') return { code: q.code.trim() };
+    if (q.system !== undefined) return { problem: 'UCUM unit without a code' };
+    const text = q.unit?.trim() ?? '';
+    if (text === '') return { code: NO_UNIT };
+    return this.isValidUcum(text) ? { code: text } : { problem: `unit "${text}" is not a UCUM code` };
+  }
+
+  convert(concept: LabConcept, q: QuantityInput): Converted {
+    const setting = this.settings.labs[concept];
+    const found = this.ucumCode(q);
+    if ('problem' in found) return { ok: false, reason: 'unit', detail: found.problem };
+    const conversion = this.conversionFor(concept, found.code);
+    if (!conversion.ok) return { ok: false, reason: 'unit', detail: conversion.detail };
+    const value = roundTo(q.value * conversion.factor, setting.decimals);
+    const limits = setting.plausible;
+    if (limits && (value < limits[0] || value > limits[1])) {
+      const shown = conversion.unit ? `${formatNumber(value)} ${conversion.unit}` : formatNumber(value);
+      return { ok: false, reason: 'implausible', detail: `${shown} is outside the plausible range ${limits[0]}-${limits[1]}${conversion.unit ? ` ${conversion.unit}` : ''}` };
+    }
+    return { ok: true, value, ...(conversion.unit !== undefined ? { unit: conversion.unit } : {}) };
+  }
+
+  private isValidUcum(text: string): boolean {
+    let valid = this.validUnits.get(text);
+    if (valid === undefined) {
+      valid = this.utils.validateUnitString(text).status === 'valid';
+      if (this.validUnits.size < this.settings.unitCacheSize) this.validUnits.set(text, valid);
+    }
+    return valid;
+  }
+
+  private conversionFor(concept: LabConcept, unit: string): Conversion {
+    const cacheKey = `${concept}\u0000${unit}`;
+    let conversion = this.conversions.get(cacheKey);
+    if (!conversion) {
+      conversion = this.workOut(concept, unit);
+      if (this.conversions.size < this.settings.unitCacheSize) this.conversions.set(cacheKey, conversion);
+    }
+    return conversion;
+  }
+
+  private workOut(concept: LabConcept, unit: string): Conversion {
+    const setting = this.settings.labs[concept];
+    const shown = unit === NO_UNIT ? 'no unit' : `unit "${unit}"`;
+    if (PASSTHROUGH.has(concept)) return unit === NO_UNIT ? { ok: true, factor: 1 } : { ok: true, factor: 1, unit };
+    const dimensionless = DIMENSIONLESS[concept];
+    if (dimensionless) {
+      return dimensionless.includes(unit) ? { ok: true, factor: 1 } : { ok: false, detail: `${shown} is not accepted for ${concept} (expected ${dimensionless.filter(Boolean).join(', ')} or none)` };
+    }
+    const canonical = setting.canonical;
+    if (!canonical) return { ok: false, detail: `${concept} is not a quantity` };
+    if (unit === NO_UNIT) return { ok: false, detail: `no unit; ${concept} needs ${canonical}` };
+    const explicit = this.explicit[concept]?.[unit];
+    if (explicit !== undefined) return { ok: true, factor: explicit, unit: canonical };
+    if (unit === canonical) return { ok: true, factor: 1, unit: canonical };
+    // Annotations ({...}) are unity in UCUM: "mL/min" would silently become "mL/min/{1.73_m2}". Refuse them.
+    if (unit.includes('{') || canonical.includes('{')) return { ok: false, detail: `${shown} cannot be converted to ${canonical}` };
+    const direct = this.factor(unit, canonical);
+    if (direct !== undefined) return { ok: true, factor: direct, unit: canonical };
+    if (setting.umolPerCanonical !== undefined) {
+      const toUmol = this.factor(unit, 'umol/L');
+      if (toUmol !== undefined) return { ok: true, factor: toUmol / setting.umolPerCanonical, unit: canonical };
+    }
+    if (concept === 'afp' && this.factor(unit, 'umol/L') !== undefined) {
+      return { ok: false, detail: `AFP in moles (${unit}) has no safe conversion to ng/mL` };
+    }
+    return { ok: false, detail: `${shown} cannot be converted to ${canonical}` };
+  }
+
+  private factor(from: string, to: string): number | undefined {
+    try {
+      const result = this.utils.convertUnitTo(from, 1, to);
+      if (result.status !== 'succeeded' || typeof result.toVal !== 'number' || !Number.isFinite(result.toVal) || result.toVal <= 0) return undefined;
+      return Number(result.toVal.toPrecision(12));
+    } catch {
+      return undefined;
+    }
+  }
+}

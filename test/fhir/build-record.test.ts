@@ -1,0 +1,157 @@
+import { PatientRecordBuilder, completedYears } from '../../src/fhir/build-record.js';
+import { createDataSettings } from '../../src/fhir/data-settings.js';
+import type { ResolvedData } from '../../src/fhir/resolved-data.js';
+import { builtInValueSets } from '../../src/fhir/value-sets.js';
+import { loadFixture } from './fixture.js';
+
+const TODAY = '2026-03-15';
+const builder = (tz = 'UTC') => new PatientRecordBuilder(builtInValueSets(), createDataSettings(), tz);
+const data = (resources: fhir4.FhirResource[]): ResolvedData => ({ keys: [{ key: 'all', road: 'prefetch', resources, complete: true }], gaps: [], fhirRequests: 0 });
+const obs = (id: string, loinc: string, extra: Partial<fhir4.Observation>): fhir4.Observation => ({
+  resourceType: 'Observation',
+  id,
+  status: 'final',
+  code: { coding: [{ system: 'http://loinc.org', code: loinc }] },
+  ...extra,
+});
+const ucum = (value: number, code: string): fhir4.Quantity => ({ value, system: 'http://unitsofmeasure.org', code });
+
+describe('PatientRecordBuilder on the parity fixture', () => {
+  const record = builder().build(data(loadFixture('parity-patient.json', TODAY)), { today: TODAY, patientId: 'p1' });
+
+  it('converts, rounds and dates labs; newest first', () => {
+    expect(record.labs.bilirubin.latest).toMatchObject({ value: 3, unit: 'mg/dL', original: '51.3 umol/L', resource: 'Observation/o-bili-umol', date: '2026-03-12', ageDays: 3 });
+    expect(record.labs.bilirubin.values.map((v) => v.resource)).toEqual(['Observation/o-bili-umol', 'Observation/o-bili-old']);
+    expect(record.labs.albumin.latest).toMatchObject({ value: 2.8, unit: 'g/dL' });
+    expect(record.labs.platelets.latest).toMatchObject({ value: 60, unit: '10*9/L' });
+    expect(record.labs.creatinine.latest).toMatchObject({ value: 2, unit: 'mg/dL' });
+    expect(record.labs.afp.latest).toMatchObject({ value: 121, unit: 'ng/mL', ageDays: 20 });
+    expect(record.labs.ecog.latest).toMatchObject({ value: 2 });
+    expect(record.labs.pvttGrade.latest).toMatchObject({ answer: 'Vp4' });
+  });
+
+  it('ignores unusable observations with reason and detail', () => {
+    const reasons = (concept: keyof typeof record.labs) => record.labs[concept].ignored.map((i) => [i.resource, i.reason]);
+    expect(reasons('albumin')).toEqual([['Observation/o-alb-slip', 'implausible']]);
+    expect(reasons('platelets')).toEqual([['Observation/o-plt-prelim', 'status']]);
+    expect(reasons('wbc')).toEqual([['Observation/o-wbc-absent', 'data-absent']]);
+    expect(reasons('afp')).toEqual([['Observation/o-afp-mol', 'unit']]);
+    expect(reasons('creatinine')).toEqual([['Observation/o-future', 'future-date']]);
+    expect(record.labs.albumin.ignored[0]?.detail).toMatch(/35 g\/dL is outside the plausible range/);
+    expect(record.labs.wbc.values).toEqual([]);
+  });
+
+  it('keeps the worse value of a same-timestamp disagreement and flags it', () => {
+    expect(record.labs.inr.values).toHaveLength(1);
+    expect(record.labs.inr.latest).toMatchObject({ value: 1.9, resource: 'Observation/o-inr-b', conflict: { resources: ['Observation/o-inr-a', 'Observation/o-inr-b'] } });
+  });
+
+  it('keeps active conditions only, marks unconfirmed, keeps severity', () => {
+    expect(Object.keys(record.conditions).sort()).toEqual(['ascites', 'chronicHepatitisB', 'familyHistoryLiverCancer', 'hcc', 'portalVeinThrombosis']);
+    expect(record.conditions.portalVeinThrombosis?.[0]).toMatchObject({ unconfirmed: true, verificationStatus: 'provisional' });
+    expect(record.conditions.ascites?.[0]).toMatchObject({ severity: 'mild', clinicalStatus: 'active', unconfirmed: false });
+    expect(record.conditions.hcc?.[0]?.onsetDate).toBe('2025-08-27');
+    expect(record.conditions.familyHistoryLiverCancer?.[0]?.resource).toBe('FamilyMemberHistory/fh-father');
+  });
+
+  it('lists completed procedures and qualifying imaging, newest first', () => {
+    expect(record.procedures.map((p) => [p.concept, p.resource, p.ageDays])).toEqual([
+      ['tace', 'Procedure/pr-tace', 50],
+      ['hepatectomy', 'Procedure/pr-resection', 300],
+    ]);
+    expect(record.imaging.map((i) => [i.modality, i.resource, i.ageDays])).toEqual([
+      ['mri', 'ImagingStudy/is-mri', 20],
+      ['ct', 'DiagnosticReport/dr-ct', 30],
+      ['us', 'Procedure/pr-us', 100],
+    ]);
+  });
+
+  it('computes age in completed years and sex', () => {
+    expect(record.patient).toMatchObject({ id: 'p1', resource: 'Patient/p1', ageYears: 58, sex: 'male' });
+  });
+});
+
+describe('PatientRecordBuilder details', () => {
+  it('counts days on calendar dates in CDS_TIME_ZONE (late day X UTC is day X+1 in Asia/Shanghai)', () => {
+    const late = obs('o1', '1751-7', { effectiveDateTime: '2026-03-10T20:00:00Z', valueQuantity: ucum(3.6, 'g/dL') });
+    const utc = builder('UTC').build(data([late]), { today: TODAY, patientId: 'p1' });
+    const shanghai = builder('Asia/Shanghai').build(data([late]), { today: TODAY, patientId: 'p1' });
+    expect(utc.labs.albumin.latest).toMatchObject({ date: '2026-03-10', ageDays: 5 });
+    expect(shanghai.labs.albumin.latest).toMatchObject({ date: '2026-03-11', ageDays: 4 });
+  });
+
+  it('takes effectivePeriod.end, then issued, and ignores undated results', () => {
+    const built = builder().build(
+      data([
+        obs('a', '1751-7', { effectivePeriod: { start: '2026-03-01', end: '2026-03-02' }, valueQuantity: ucum(3.6, 'g/dL') }),
+        obs('b', '1751-7', { issued: '2026-03-05T10:00:00Z', valueQuantity: ucum(3.7, 'g/dL') }),
+        obs('c', '1751-7', { valueQuantity: ucum(3.8, 'g/dL') }),
+      ]),
+      { today: TODAY, patientId: 'p1' },
+    );
+    expect(built.labs.albumin.values.map((v) => [v.resource, v.date])).toEqual([['Observation/b', '2026-03-05'], ['Observation/a', '2026-03-02']]);
+    expect(built.labs.albumin.ignored).toEqual([expect.objectContaining({ resource: 'Observation/c', reason: 'no-date' })]);
+  });
+
+  it.each(['preliminary', 'registered', 'cancelled', 'entered-in-error', 'unknown'] as const)('ignores status %s', (status) => {
+    const built = builder().build(data([obs('x', '1751-7', { status, effectiveDateTime: '2026-03-10', valueQuantity: ucum(3.6, 'g/dL') })]), { today: TODAY, patientId: 'p1' });
+    expect(built.labs.albumin.values).toEqual([]);
+    expect(built.labs.albumin.ignored[0]).toMatchObject({ reason: 'status', detail: expect.stringContaining(status) });
+  });
+
+  it('worse value per concept: lower platelets/albumin/eGFR, higher bilirubin/ECOG; identical duplicates are not a conflict', () => {
+    const at = '2026-03-10T08:00:00Z';
+    const sameInstant = '2026-03-10T16:00:00+08:00';
+    const built = builder().build(
+      data([
+        obs('p1', '777-3', { effectiveDateTime: at, valueQuantity: ucum(80, '10*9/L') }),
+        obs('p2', '777-3', { effectiveDateTime: sameInstant, valueQuantity: ucum(55, '10*9/L') }),
+        obs('e1', '98979-8', { effectiveDateTime: at, valueQuantity: ucum(45, 'mL/min/{1.73_m2}') }),
+        obs('e2', '98979-8', { effectiveDateTime: at, valueQuantity: ucum(29, 'mL/min/{1.73_m2}') }),
+        obs('b1', '1975-2', { effectiveDateTime: at, valueQuantity: ucum(1.2, 'mg/dL') }),
+        obs('b2', '14631-6', { effectiveDateTime: at, valueQuantity: ucum(34.2, 'umol/L') }),
+        obs('g1', '89247-1', { effectiveDateTime: at, valueInteger: 1 }),
+        obs('g2', '89247-1', { effectiveDateTime: at, valueInteger: 3 }),
+        obs('d1', '1751-7', { effectiveDateTime: at, valueQuantity: ucum(35, 'g/L') }),
+        obs('d2', '1751-7', { effectiveDateTime: at, valueQuantity: ucum(3.5, 'g/dL') }),
+      ]),
+      { today: TODAY, patientId: 'p1' },
+    );
+    expect(built.labs.platelets.latest).toMatchObject({ value: 55, conflict: { resources: ['Observation/p1', 'Observation/p2'] } });
+    expect(built.labs.egfr.latest).toMatchObject({ value: 29 });
+    expect(built.labs.bilirubin.latest).toMatchObject({ value: 2, resource: 'Observation/b2' });
+    expect(built.labs.ecog.latest).toMatchObject({ value: 3 });
+    expect(built.labs.albumin.values).toHaveLength(1);
+    expect(built.labs.albumin.latest?.conflict).toBeUndefined();
+  });
+
+  it('reads ECOG from an LA code in interpretation and pregnancy status answers', () => {
+    const built = builder().build(
+      data([
+        obs('g', '89247-1', { effectiveDateTime: '2026-03-10', interpretation: [{ coding: [{ system: 'http://loinc.org', code: 'LA9625-0' }] }] }),
+        obs('preg', '82810-3', { effectiveDateTime: '2026-03-10', valueCodeableConcept: { coding: [{ system: 'http://snomed.info/sct', code: '77386006' }] } }),
+        obs('vp', 'x', { code: { coding: [{ system: 'urn:hcc-cds:local', code: 'pvtt-vp' }] }, effectiveDateTime: '2026-03-10', valueCodeableConcept: { coding: [{ system: 'urn:hcc-cds:local', code: 'Vp9' }] } }),
+      ]),
+      { today: TODAY, patientId: 'p1' },
+    );
+    expect(built.labs.ecog.latest).toMatchObject({ value: 3 });
+    expect(built.labs.pregnancyStatus.latest).toMatchObject({ answer: 'pregnant' });
+    expect(built.labs.pvttGrade.ignored[0]).toMatchObject({ reason: 'no-value', detail: expect.stringContaining('Vp9') });
+  });
+
+  it('dedupes resources across keys and ignores other patients\' resources', () => {
+    const a = obs('dup', '1751-7', { effectiveDateTime: '2026-03-10', valueQuantity: ucum(3.6, 'g/dL'), subject: { reference: 'Patient/p1' } });
+    const other = obs('other', '1751-7', { effectiveDateTime: '2026-03-11', valueQuantity: ucum(2.0, 'g/dL'), subject: { reference: 'http://x/fhir/Patient/p2' } });
+    const built = builder().build(
+      { keys: [{ key: 'k1', road: 'prefetch', resources: [a, other], complete: true }, { key: 'k2', road: 'fhir-server', resources: [a], complete: true }], gaps: [], fhirRequests: 1 },
+      { today: TODAY, patientId: 'p1' },
+    );
+    expect(built.labs.albumin.values.map((v) => v.resource)).toEqual(['Observation/dup']);
+  });
+
+  it('completed years: the birthday today counts', () => {
+    expect(completedYears('1986-03-15', '2026-03-15')).toBe(40);
+    expect(completedYears('1986-03-16', '2026-03-15')).toBe(39);
+    expect(completedYears('1986', '2026-03-15')).toBeUndefined();
+  });
+});

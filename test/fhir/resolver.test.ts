@@ -1,0 +1,176 @@
+/** The resolver on its own: paging, bounds, gaps, concurrency, optional keys; and the prefetch/FHIR parity test. */
+import { join } from 'node:path';
+import nock from 'nock';
+import { compileValidators } from '../../src/cds-hooks/schemas.js';
+import { loadServiceRegistry, type ServiceDefinition } from '../../src/cds-hooks/service-registry.js';
+import type { HookRequest } from '../../src/cds-hooks/types.js';
+import { PACKAGE_ROOT } from '../../src/config.js';
+import { PatientRecordBuilder } from '../../src/fhir/build-record.js';
+import { createDataSettings } from '../../src/fhir/data-settings.js';
+import { FhirDataResolver, serverProblem, type ResolverOptions } from '../../src/fhir/resolver.js';
+import { builtInValueSets } from '../../src/fhir/value-sets.js';
+import { HttpError } from '../../src/http/operation-outcome.js';
+import { KEY_OF_TYPE, loadFixture, prefetchOf, searchset } from './fixture.js';
+
+const FHIR = 'http://fhir.test';
+const BASE = `${FHIR}/r4`;
+const TODAY = '2026-03-15';
+const registry = loadServiceRegistry(join(PACKAGE_ROOT, 'hooks'), compileValidators());
+const patientView = registry.find('hcc-patient-view')?.[0] as ServiceDefinition;
+const PV_KEYS = Object.keys(patientView.prefetch);
+const resources = loadFixture('parity-patient.json', TODAY);
+const observations = resources.filter((r) => r.resourceType === 'Observation');
+
+const resolver = (options: Partial<ResolverOptions> = {}) =>
+  new FhirDataResolver({ fhirTimeoutMs: 500, hookDeadlineMs: 1500, fhirMaxPages: 10, fhirMaxResources: 5000, fhirServerAllowlist: [], production: false, ...options });
+const hookRequest = (prefetch: Record<string, unknown>, server: string | null = BASE): HookRequest => ({
+  hook: 'patient-view',
+  hookInstance: 'x',
+  context: { userId: 'Practitioner/u1', patientId: 'p1' },
+  ...(server ? { fhirServer: server, fhirAuthorization: { access_token: 'tok' } } : {}),
+  prefetch: prefetch as HookRequest['prefetch'],
+});
+const deadline = () => AbortSignal.timeout(1500);
+const without = (...keys: string[]) => {
+  const prefetch = prefetchOf(resources, PV_KEYS);
+  for (const key of keys) delete prefetch[key];
+  return prefetch;
+};
+const pathOf = (type: string) => (path: string) => path.startsWith(`/r4/${type}`);
+
+beforeEach(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+describe('paging and bounds', () => {
+  it('follows next links to the end: complete', async () => {
+    nock(FHIR)
+      .get(pathOf('Observation?'))
+      .reply(200, searchset(observations.slice(0, 5), `${BASE}?_getpages=abc&page=2`))
+      .get('/r4?_getpages=abc&page=2')
+      .reply(200, searchset(observations.slice(5), undefined));
+    const data = await resolver().resolve(patientView, hookRequest(without('observations')), deadline());
+    const key = data.keys.find((k) => k.key === 'observations');
+    expect(key).toMatchObject({ road: 'fhir-server', complete: true });
+    expect(key?.resources).toHaveLength(observations.length);
+    expect(data.fhirRequests).toBe(2);
+    expect(data.gaps).toEqual([]);
+  });
+
+  it('stops at FHIR_MAX_PAGES: truncated gap, never complete', async () => {
+    nock(FHIR).get(pathOf('Observation?')).reply(200, searchset(observations.slice(0, 2), `${BASE}?page=2`))
+      .get('/r4?page=2').reply(200, searchset(observations.slice(2, 4), `${BASE}?page=3`));
+    const data = await resolver({ fhirMaxPages: 2 }).resolve(patientView, hookRequest(without('observations')), deadline());
+    expect(data.keys.find((k) => k.key === 'observations')).toMatchObject({ complete: false });
+    expect(data.gaps).toEqual([{ key: 'observations', kind: 'truncated', detail: expect.stringContaining('FHIR_MAX_PAGES') }]);
+  });
+
+  it('stops at FHIR_MAX_RESOURCES: truncated gap', async () => {
+    nock(FHIR).get(pathOf('Observation?')).reply(200, searchset(observations.slice(0, 4), `${BASE}?page=2`));
+    const data = await resolver({ fhirMaxResources: 3 }).resolve(patientView, hookRequest(without('observations')), deadline());
+    const key = data.keys.find((k) => k.key === 'observations');
+    expect(key?.resources).toHaveLength(3);
+    expect(key?.complete).toBe(false);
+    expect(data.gaps[0]).toMatchObject({ key: 'observations', kind: 'truncated', detail: expect.stringContaining('FHIR_MAX_RESOURCES') });
+  });
+
+  it('follows the next link of a prefetched page when a server is available', async () => {
+    const prefetch = prefetchOf(resources, PV_KEYS);
+    prefetch.observations = searchset(observations.slice(0, 5), `${BASE}?page=2`);
+    nock(FHIR).get('/r4?page=2').reply(200, searchset(observations.slice(5)));
+    const data = await resolver().resolve(patientView, hookRequest(prefetch), deadline());
+    expect(data.keys.find((k) => k.key === 'observations')).toMatchObject({ road: 'prefetch', complete: true });
+    expect(data.keys.find((k) => k.key === 'observations')?.resources).toHaveLength(observations.length);
+  });
+
+  it('a prefetched page with next and no server: truncated gap', async () => {
+    const prefetch = prefetchOf(resources, PV_KEYS);
+    prefetch.observations = searchset(observations.slice(0, 5), `${BASE}?page=2`);
+    const data = await resolver().resolve(patientView, hookRequest(prefetch, null), deadline());
+    expect(data.keys.find((k) => k.key === 'observations')).toMatchObject({ road: 'prefetch', complete: false });
+    expect(data.gaps).toEqual([{ key: 'observations', kind: 'truncated', detail: expect.stringContaining('more pages') }]);
+  });
+
+  it('a failing later page: truncated gap, not complete', async () => {
+    nock(FHIR).get(pathOf('Observation?')).reply(200, searchset(observations.slice(0, 5), `${BASE}?page=2`)).get('/r4?page=2').reply(500);
+    const data = await resolver().resolve(patientView, hookRequest(without('observations')), deadline());
+    expect(data.gaps[0]).toMatchObject({ kind: 'truncated', detail: expect.stringContaining('page 2 could not be read (FHIR server answered 500)') });
+  });
+});
+
+describe('one wave, optional keys, server checks', () => {
+  it('starts every fetch of a call together (max in flight = number of keys)', async () => {
+    for (const type of ['Patient/', 'Condition?', 'Observation?', 'Procedure?', 'DiagnosticReport?', 'ImagingStudy?', 'FamilyMemberHistory?']) {
+      const matching = resources.filter((r) => `${r.resourceType}${type.slice(-1)}` === type);
+      nock(FHIR).get(pathOf(type)).delay(100).reply(200, type === 'Patient/' ? matching[0] : searchset(matching));
+    }
+    const started = performance.now();
+    const data = await resolver().resolve(patientView, hookRequest({}), deadline());
+    const elapsed = performance.now() - started;
+    expect(data.fhirRequests).toBe(7);
+    expect(data.maxInFlight).toBe(7);
+    expect(elapsed).toBeLessThan(400);
+  });
+
+  it('an optional key that fails gives an unavailable gap, not a 412', async () => {
+    nock(FHIR).get(pathOf('FamilyMemberHistory?')).reply(503);
+    const optional = { ...patientView, optionalPrefetch: ['familyHistory'] };
+    const data = await resolver().resolve(optional, hookRequest(without('familyHistory')), deadline());
+    expect(data.gaps).toEqual([{ key: 'familyHistory', kind: 'unavailable', detail: 'FHIR server answered 503' }]);
+  });
+
+  it('the call deadline bounds everything: 412 naming each key', async () => {
+    nock(FHIR).get(pathOf('Observation?')).delay(3000).reply(200, searchset([]));
+    const started = performance.now();
+    const error = await resolver({ fhirTimeoutMs: 5000 }).resolve(patientView, hookRequest(without('observations')), AbortSignal.timeout(200)).catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(600);
+    expect(error).toBeInstanceOf(HttpError);
+    expect((error as HttpError).status).toBe(412);
+    expect((error as HttpError).issues[0]?.diagnostics).toMatch(/"observations": the hook call's deadline/);
+  });
+
+  it('server checks: https only in production, allow-list by prefix boundary, no credentials in the URL', () => {
+    const base = { fhirServerAllowlist: [] as string[], production: false };
+    expect(serverProblem('http://fhir.test/r4', { ...base, production: true })?.message).toMatch(/https in production/);
+    expect(serverProblem('https://fhir.test/r4', { ...base, production: true })).toBeUndefined();
+    const allow = { ...base, fhirServerAllowlist: ['https://a.org/fhir'] };
+    expect(serverProblem('https://a.org/fhir', allow)).toBeUndefined();
+    expect(serverProblem('https://a.org/fhir/r4', allow)).toBeUndefined();
+    expect(serverProblem('https://a.org/fhirevil', allow)?.refused).toBe(true);
+    expect(serverProblem('https://a.org.evil.com/fhir', allow)?.refused).toBe(true);
+    expect(serverProblem('https://u:p@fhir.test/r4', base)?.message).toMatch(/credentials/);
+    expect(serverProblem('ftp://fhir.test', base)?.refused).toBe(true);
+    expect(serverProblem(undefined, base)?.refused).toBe(false);
+  });
+});
+
+describe('parity: the same fixture by prefetch and by the FHIR road gives deep-equal PatientRecords', () => {
+  const builder = new PatientRecordBuilder(builtInValueSets(), createDataSettings(), 'Asia/Shanghai');
+
+  it('parity-patient.json', async () => {
+    const byPrefetch = await resolver().resolve(patientView, hookRequest(prefetchOf(resources, PV_KEYS), null), deadline());
+    // The FHIR road: each search in two pages (the first page in reverse order) to show that order and paging do not matter.
+    for (const key of PV_KEYS) {
+      const type = Object.keys(KEY_OF_TYPE).find((t) => KEY_OF_TYPE[t] === key) as string;
+      const matching = resources.filter((r) => r.resourceType === type).reverse();
+      if (key === 'patient') {
+        nock(FHIR).get('/r4/Patient/p1').reply(200, matching[0] as object);
+        continue;
+      }
+      const half = Math.ceil(matching.length / 2);
+      nock(FHIR).get(pathOf(`${type}?`)).reply(200, searchset(matching.slice(0, half), `${BASE}?page=${key}-2`))
+        .get(`/r4?page=${key}-2`).reply(200, searchset(matching.slice(half)));
+    }
+    const byServer = await resolver().resolve(patientView, hookRequest({}), deadline());
+    expect(byServer.fhirRequests).toBe(13);
+    const options = { today: TODAY, patientId: 'p1' };
+    const a = builder.build(byPrefetch, options);
+    const b = builder.build(byServer, options);
+    expect(b).toEqual(a);
+    expect(a.labs.bilirubin.values.length).toBeGreaterThan(0);
+    expect(a.conditions.hcc).toHaveLength(1);
+    expect(a.gaps).toEqual([]);
+  });
+});
