@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { FhirRequest, HttpMethod, MemoryRepository } from '@medplum/fhir-router';
 import { fhirEngine, type FhirEngine } from './fhir-engine.js';
 import { addSearchLinks, withFullUrls } from './search-paging.js';
+import { needsChunking, runChunkedTransaction } from './transaction-chunks.js';
 
 export interface FhirServerOptions {
   /** 0 (default) picks a free port. */
@@ -218,15 +219,24 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
     headers: req.headers,
     config: { transactions: true },
   };
-  const [result, resource] = await state.router.handleRequest(request, state.repo);
-  const status = state.engine.core.getStatus(result);
-  let payload = (resource ?? result) as fhir4.Resource;
+  const route = async (routed: FhirRequest): Promise<{ status: number; body: fhir4.Resource; resource?: fhir4.Resource }> => {
+    const [result, resource] = await state.router.handleRequest(routed, state.repo);
+    const routedResource = resource as fhir4.Resource | undefined;
+    return { status: state.engine.core.getStatus(result), body: routedResource ?? (result as fhir4.OperationOutcome), ...(routedResource ? { resource: routedResource } : {}) };
+  };
+  const bundleIn = body as fhir4.Bundle | undefined;
+  const answer =
+    method === 'POST' && path === '/' && bundleIn?.type === 'transaction' && needsChunking(bundleIn)
+      ? await runChunkedTransaction(bundleIn, (chunk) => route({ ...request, body: chunk }))
+      : await route(request);
+  const { status, resource } = answer as { status: number; body: fhir4.Resource; resource?: fhir4.Resource };
+  let payload = answer.body;
   if (payload.resourceType === 'Bundle') {
     const bundle = payload as fhir4.Bundle;
     if (bundle.type === 'searchset') payload = addSearchLinks(bundle, url, state.baseUrl);
     else if (bundle.type === 'history') payload = { ...bundle, entry: withFullUrls(bundle.entry, state.baseUrl) } as fhir4.Bundle;
   }
-  send(res, status, payload, responseHeaders(state.baseUrl, status, resource as fhir4.Resource | undefined));
+  send(res, status, payload, responseHeaders(state.baseUrl, status, resource));
 }
 
 /** Starts an in-memory FHIR R4 server on 127.0.0.1; `baseUrl` ends in `/fhir`. Each server has its own store. */

@@ -219,6 +219,28 @@ describe('validation and errors', () => {
   });
 });
 
+describe('large transactions', () => {
+  it('accepts a transaction of 150 PUTs + a POST (over the router limit of 50) and rewrites urn:uuid references', async () => {
+    const patientUrn = 'urn:uuid:7d7c1a0e-0c55-4c8e-9a3e-5b6f0a1b2c3d';
+    const entry: fhir4.BundleEntry[] = [{ fullUrl: patientUrn, resource: { resourceType: 'Patient', gender: 'male' } as fhir4.Patient, request: { method: 'POST', url: 'Patient' } }];
+    for (let index = 0; index < 150; index += 1) {
+      entry.push({
+        resource: { resourceType: 'Observation', id: `dev-big-${index}`, status: 'final', code: { text: 'big' }, subject: { reference: patientUrn }, effectiveDateTime: `2025-01-01T00:00:${String(index % 60).padStart(2, '0')}Z` } as fhir4.Observation,
+        request: { method: 'PUT', url: `Observation/dev-big-${index}` },
+      });
+    }
+    const answer = await http('POST', '', { resourceType: 'Bundle', type: 'transaction', entry });
+    expect(answer.status).toBe(200);
+    expect(answer.json.type).toBe('transaction-response');
+    expect(answer.json.entry).toHaveLength(151);
+    const patientId = String(answer.json.entry[0].response.location).split('/')[1] as string;
+    const first = await search('Observation', { patient: patientId, _count: '100' });
+    expect(first.total).toBe(150);
+    const second = (await client.nextPage({ bundle: first as never })) as unknown as Bundle;
+    expect(ids(first).length + ids(second).length).toBe(150);
+  });
+});
+
 describe('lifecycle', () => {
   it('close() frees the port', async () => {
     const other = await startFhirServer();
