@@ -75,7 +75,11 @@ function sender(options: LoadFixturesOptions): Send {
       }
       return { status: response.status, body: parsed };
     } catch (error) {
-      const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : error instanceof Error ? error.message : String(error);
+      const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
+      const reason =
+        error instanceof Error && error.name === 'TimeoutError'
+          ? `no answer within ${timeoutMs} ms`
+          : (cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error)));
       return { status: 0, body: `request failed: ${reason}` };
     }
   };

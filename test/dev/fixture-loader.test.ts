@@ -110,9 +110,13 @@ describe('loadFixtures against other servers', () => {
 
   it('an unreachable server is one clear error per fixture', async () => {
     const dir = fixtureDir({ 'one.json': { resourceType: 'Bundle', type: 'transaction', entry: [put(patient)] } });
-    const report = await loadFixtures({ fhirBaseUrl: 'http://127.0.0.1:9/fhir', fixturesDir: dir, today: TODAY, timeoutMs: 2000 });
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const report = await loadFixtures({ fhirBaseUrl: `http://127.0.0.1:${port}/fhir`, fixturesDir: dir, today: TODAY, timeoutMs: 2000 });
     expect(report.rejected).toHaveLength(1);
-    expect(report.rejected[0]?.diagnostics).toMatch(/^request failed/);
+    expect(report.rejected[0]?.diagnostics).toBe('request failed: ECONNREFUSED');
   });
 
   it('outcomeText joins issue diagnostics with their expressions', () => {
