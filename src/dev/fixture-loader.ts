@@ -75,11 +75,9 @@ function sender(options: LoadFixturesOptions): Send {
       }
       return { status: response.status, body: parsed };
     } catch (error) {
-      const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
-      const reason =
-        error instanceof Error && error.name === 'TimeoutError'
-          ? `no answer within ${timeoutMs} ms`
-          : (cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error)));
+      // Duck-typed: fetch's errors may come from another realm (e.g. under Jest), where instanceof Error fails.
+      const failure = (error ?? {}) as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+      const reason = failure.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (failure.cause?.code ?? failure.cause?.message ?? failure.message ?? String(error));
       return { status: 0, body: `request failed: ${reason}` };
     }
   };

@@ -119,6 +119,21 @@ describe('loadFixtures against other servers', () => {
     expect(report.rejected[0]?.diagnostics).toBe('request failed: ECONNREFUSED');
   });
 
+  it('a server that never answers costs one timeout per fixture, reported as such', async () => {
+    const hanging = createServer(() => undefined);
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    try {
+      const dir = fixtureDir({ 'one.json': { resourceType: 'Bundle', type: 'transaction', entry: [put(patient)] } });
+      const started = Date.now();
+      const report = await loadFixtures({ fhirBaseUrl: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/fhir`, fixturesDir: dir, today: TODAY, timeoutMs: 200 });
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(report.rejected.map((item) => item.diagnostics)).toEqual(['request failed: no answer within 200 ms']);
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise<void>((resolve) => hanging.close(() => resolve()));
+    }
+  });
+
   it('outcomeText joins issue diagnostics with their expressions', () => {
     expect(
       outcomeText(422, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'value', diagnostics: 'bad', expression: ['Observation.status'] }, { severity: 'error', code: 'required', details: { text: 'missing' } }] }),
