@@ -9,7 +9,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { FhirRequest, HttpMethod, MemoryRepository } from '@medplum/fhir-router';
 import { fhirEngine, type FhirEngine } from './fhir-engine.js';
-import { addSearchLinks, withFullUrls } from './search-paging.js';
+import { dateSortKeys, sortByDates } from './date-sort.js';
+import { addSearchLinks, DEFAULT_PAGE_SIZE, withFullUrls } from './search-paging.js';
 import { needsChunking, runChunkedTransaction } from './transaction-chunks.js';
 
 export interface FhirServerOptions {
@@ -144,6 +145,39 @@ function checkSearchParameters(engine: FhirEngine, type: string, url: URL): void
   }
 }
 
+/** Date `_sort` keys the wrapper orders itself (see date-sort.ts); undefined when the engine's order is kept. */
+function sortedSearchKeys(engine: FhirEngine, type: string, url: URL): ReturnType<typeof dateSortKeys> {
+  const sort = url.searchParams.get('_sort');
+  const params = url.searchParams;
+  if (!sort || params.has('_include') || params.has('_revinclude') || params.has('_summary') || params.has('_elements')) return undefined;
+  return dateSortKeys(sort, type, (resourceType, code) => engine.core.getSearchParameter(resourceType, code));
+}
+
+type Routed = { status: number; body: fhir4.Resource; resource?: fhir4.Resource };
+
+/** All matches unsorted from the engine, ordered by instant, then the requested page. */
+async function sortedSearch(
+  engine: FhirEngine,
+  url: URL,
+  keys: NonNullable<ReturnType<typeof dateSortKeys>>,
+  request: FhirRequest,
+  route: (routed: FhirRequest) => Promise<Routed>,
+): Promise<Routed> {
+  const count = /^\d+$/.test(url.searchParams.get('_count') ?? '') ? Number(url.searchParams.get('_count')) : DEFAULT_PAGE_SIZE;
+  const offset = /^\d+$/.test(url.searchParams.get('_offset') ?? '') ? Number(url.searchParams.get('_offset')) : 0;
+  const inner = new URL(url.href);
+  inner.searchParams.delete('_sort');
+  inner.searchParams.delete('_offset');
+  inner.searchParams.set('_count', '1000000');
+  const answer = await route({ ...request, url: `${inner.pathname.slice(BASE_PATH.length)}${inner.search}`, query: queryRecord(inner) });
+  const bundle = answer.body as fhir4.Bundle;
+  if (answer.status !== 200 || bundle.resourceType !== 'Bundle') return answer;
+  const sorted = sortByDates(bundle.entry ?? [], keys, (expression, resource) => engine.core.evalFhirPath(expression, resource));
+  const page = sorted.slice(offset, offset + count);
+  const { entry: _all, ...rest } = bundle;
+  return { status: 200, body: { ...rest, ...(page.length ? { entry: page } : {}) } as fhir4.Bundle };
+}
+
 function responseHeaders(baseUrl: string, status: number, resource: fhir4.Resource | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
   const versionId = resource?.meta?.versionId;
@@ -225,10 +259,13 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
     return { status: state.engine.core.getStatus(result), body: routedResource ?? (result as fhir4.OperationOutcome), ...(routedResource ? { resource: routedResource } : {}) };
   };
   const bundleIn = body as fhir4.Bundle | undefined;
+  const sortKeys = method === 'GET' && segments.length === 1 ? sortedSearchKeys(state.engine, type, url) : undefined;
   const answer =
     method === 'POST' && path === '/' && bundleIn?.type === 'transaction' && needsChunking(bundleIn)
       ? await runChunkedTransaction(bundleIn, (chunk) => route({ ...request, body: chunk }))
-      : await route(request);
+      : sortKeys
+        ? await sortedSearch(state.engine, url, sortKeys, request, route)
+        : await route(request);
   const { status, resource } = answer as { status: number; body: fhir4.Resource; resource?: fhir4.Resource };
   let payload = answer.body;
   if (payload.resourceType === 'Bundle') {

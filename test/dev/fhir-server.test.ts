@@ -219,6 +219,27 @@ describe('validation and errors', () => {
   });
 });
 
+describe('date sorting', () => {
+  it('_sort=-date orders by instant across offsets and Periods, then pages (the engine alone sorts by text)', async () => {
+    const observation = (id: string, effective: Record<string, unknown>) => ({ resourceType: 'Observation', id, status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/dev-sort' }, ...effective });
+    for (const [id, effective] of [
+      ['dev-sort-period-2020', { effectivePeriod: { start: '2020-01-01' } }],
+      ['dev-sort-0500z', { effectiveDateTime: '2026-01-01T10:00:00+05:00' }],
+      ['dev-sort-0600z', { effectiveDateTime: '2026-01-01T06:00:00Z' }],
+      ['dev-sort-date', { effectiveDateTime: '2025-06-01' }],
+    ] as const) {
+      expect((await http('PUT', `/Observation/${id}`, observation(id, effective))).status).toBe(200);
+    }
+    const page1 = await search('Observation', { patient: 'dev-sort', _sort: '-date', _count: '2' });
+    expect(page1.total).toBe(4);
+    expect(ids(page1)).toEqual(['dev-sort-0600z', 'dev-sort-0500z']);
+    const page2 = (await client.nextPage({ bundle: page1 as never })) as unknown as Bundle;
+    expect(ids(page2)).toEqual(['dev-sort-date', 'dev-sort-period-2020']);
+    expect(link(page2, 'next')).toBeUndefined();
+    expect(ids(await search('Observation', { patient: 'dev-sort', _sort: 'date' }))).toEqual(['dev-sort-period-2020', 'dev-sort-date', 'dev-sort-0500z', 'dev-sort-0600z']);
+  });
+});
+
 describe('large transactions', () => {
   it('accepts a transaction of 150 PUTs + a POST (over the router limit of 50) and rewrites urn:uuid references', async () => {
     const patientUrn = 'urn:uuid:7d7c1a0e-0c55-4c8e-9a3e-5b6f0a1b2c3d';
