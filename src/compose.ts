@@ -49,6 +49,7 @@ export async function composeService(config: AppConfig, logger: Logger, options:
     today: () => calendarDate(now(), config.timeZone),
     hookDeadlineMs: config.hookDeadlineMs,
     maxDraftOrders: config.maxDraftOrders,
+    maxBundleEntries: config.maxBundleEntries,
     feedback,
     metrics,
     auth,
