@@ -116,7 +116,8 @@ function mix(): autocannon.Request[] {
     { method: 'POST', path: '/cds-services/hcc-tace-order-sign', headers: json, body: JSON.stringify(noContext) }, // 400
     { method: 'POST', path: '/cds-services/hcc-tace-order-select', headers: json, body: JSON.stringify(wrongTypes) }, // 400
     { method: 'POST', path: '/cds-services/hcc-patient-view', headers: json, body: JSON.stringify(missingKey) }, // 412: no prefetch, no fhirServer
-    { method: 'POST', path: `/cds-services/no-such-service-${randomUUID().slice(0, 8)}`, headers: json, body: '{}' }, // 404
+    // 404, a fresh unknown id each time (nothing may grow per unknown id: metrics labels, caches).
+    { method: 'POST', path: '/cds-services/no-such-service', headers: json, body: '{}', setupRequest: (req) => ({ ...req, path: `/cds-services/no-such-${randomUUID()}` }) },
     { method: 'POST', path: '/cds-services/hcc-patient-view/feedback', headers: json, body: JSON.stringify({ feedback: [{ card: 'x', outcome: 'maybe' }] }) }, // 400
   ];
 }
@@ -149,9 +150,15 @@ async function main(): Promise<number> {
 
   const rssStart = rssMb(pid);
   let rssPeak = rssStart ?? 0;
+  // RSS once warmed up (JIT, heap growth, SQLite cache): at 20% of the run, at least 5 s in. Flat memory = end ~ warm.
+  const warmAtMs = Math.max(5000, options.durationSec * 200);
+  const startedAt = Date.now();
+  let rssWarm: number | undefined;
   const sampler = setInterval(() => {
-    rssPeak = Math.max(rssPeak, rssMb(pid) ?? 0);
-  }, 2000);
+    const now = rssMb(pid);
+    rssPeak = Math.max(rssPeak, now ?? 0);
+    if (rssWarm === undefined && Date.now() - startedAt >= warmAtMs) rssWarm = now;
+  }, 1000);
   process.stdout.write(`soak: ${options.durationSec} s, ${options.concurrency} connections, ${base}${pid ? ` (pid ${pid})` : ''}, RSS at start ${rssStart ?? '?'} MB\n`);
 
   const result = await autocannon({ url: base, connections: options.concurrency, duration: options.durationSec, requests: mix(), timeout: 10 });
@@ -172,7 +179,7 @@ async function main(): Promise<number> {
     connectionErrors: result.errors,
     timeouts: result.timeouts,
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
-    rssMb: { start: rssStart, peak: rssPeak || undefined, end: rssEnd },
+    rssMb: { start: rssStart, warm: rssWarm, peak: rssPeak || undefined, end: rssEnd },
     serverErrorLogLines: serverErrors.length,
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

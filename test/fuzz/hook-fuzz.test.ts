@@ -129,6 +129,10 @@ describe('fuzzing through real HTTP', () => {
       }),
       runs(200),
     );
+    // Unknown ids must not become metrics labels (unbounded memory under abuse).
+    const metrics = await fetch(`${harness.base}/metrics`).then((res) => res.text());
+    const labels = new Set([...metrics.matchAll(/service="([^"]*)"/g)].map((match) => match[1]));
+    expect([...labels].filter((label) => !['', '(unknown)', ...SERVICE_IDS].includes(label!))).toEqual([]);
     // eslint-disable-next-line no-console
     if (process.env.FUZZ_VERBOSE) console.log(`fuzz: ${calls} HTTP calls`);
     expect(calls).toBeGreaterThan(3000 * SCALE);
