@@ -10,7 +10,9 @@ import { createDataSettings } from './fhir/data-settings.js';
 import { FhirDataResolver } from './fhir/resolver.js';
 import { loadValueSets } from './fhir/value-sets.js';
 import { createApp } from './http/app.js';
-import { openAccess, type ClientAuthenticator } from './http/client-auth.js';
+import { createClientAuthenticator } from './auth/create-authenticator.js';
+import type { JwtAuthenticatorOptions } from './auth/jwt-authenticator.js';
+import type { ClientAuthenticator } from './http/client-auth.js';
 import { Metrics } from './http/metrics.js';
 import { ConsensusKnowledgeBase } from './knowledge/engine.js';
 
@@ -18,6 +20,8 @@ export interface ComposeOptions {
   /** Fixed clock for tests and demos. */
   now?: () => Date;
   auth?: ClientAuthenticator;
+  /** JWT check tuning (clock, JWKS cool-down, replay cache size) for tests; defaults suit production. */
+  authOptions?: Omit<JwtAuthenticatorOptions, 'metrics'>;
   defaultMetrics?: boolean;
 }
 
@@ -33,9 +37,9 @@ export async function composeService(config: AppConfig, logger: Logger, options:
   const validators = compileValidators();
   const registry = loadServiceRegistry(config.hooksDir, validators);
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics });
+  const auth = options.auth ?? (await createClientAuthenticator(config, { metrics, logger }, options.authOptions));
   const feedback = new FeedbackStore(config.feedbackDbPath);
   const now = options.now ?? (() => new Date());
-  const auth = options.auth ?? openAccess;
   const valueSets = loadValueSets(config.valueSetFile);
   const dataSettings = createDataSettings({ afpNgPerIu: config.afpNgPerIu });
 
@@ -58,6 +62,7 @@ export async function composeService(config: AppConfig, logger: Logger, options:
     today: () => calendarDate(now(), config.timeZone),
     hookDeadlineMs: config.hookDeadlineMs,
     maxDraftOrders: config.maxDraftOrders,
+    maxBundleEntries: config.maxBundleEntries,
     feedback,
     metrics,
     auth,

@@ -31,6 +31,8 @@ export interface HookCallDeps {
   today: () => string;
   hookDeadlineMs: number;
   maxDraftOrders: number;
+  /** Most `entry` items accepted in one prefetch Bundle (MAX_BUNDLE_ENTRIES); 10 000 when not given. */
+  maxBundleEntries?: number;
   logger: Logger;
 }
 
@@ -74,6 +76,14 @@ export async function handleHookCall(serviceId: string, body: unknown, deps: Hoo
   const entries = request.context.draftOrders?.entry;
   if (Array.isArray(entries) && entries.length > deps.maxDraftOrders) {
     throw new HttpError(413, { code: 'too-costly', diagnostics: `context.draftOrders has ${entries.length} entries; at most ${deps.maxDraftOrders} are accepted`, expression: ['context.draftOrders.entry'] });
+  }
+
+  const maxEntries = deps.maxBundleEntries ?? 10_000;
+  for (const [key, value] of Object.entries(request.prefetch ?? {})) {
+    const entry = value?.resourceType === 'Bundle' ? value.entry : undefined;
+    if (Array.isArray(entry) && entry.length > maxEntries) {
+      throw new HttpError(413, { code: 'too-costly', diagnostics: `prefetch.${key.slice(0, 64)} is a Bundle with ${entry.length} entries; at most ${maxEntries} are accepted`, expression: [`prefetch.${key.slice(0, 64)}.entry`] });
+    }
   }
 
   const orders = taceOrders(ordersInScope(service.hook, request.context), (code) => deps.knowledge.isTaceOrderCode(code));

@@ -83,7 +83,8 @@ export const hookRequestSchema = {
       },
     },
     context: { type: 'object' },
-    prefetch: { type: 'object', additionalProperties: { type: ['object', 'null'] } },
+    // A prefetch value is a FHIR resource or null; a Bundle's `entry`, when present, is an array (FHIR R4 Bundle).
+    prefetch: { type: 'object', additionalProperties: { type: ['object', 'null'], properties: { entry: { type: 'array' } } } },
     extension: { type: 'object' },
   },
   // fhirServer is CONDITIONAL: required when fhirAuthorization is present.

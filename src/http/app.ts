@@ -105,7 +105,8 @@ export function createApp(deps: AppDeps): express.Express {
   };
   const authenticate = (route: string) => async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     notes(res).route = route;
-    if (req.params.id) notes(res).service = String(req.params.id);
+    // Only known ids become a metrics label: arbitrary ids from callers would grow the label set without bound.
+    if (req.params.id) notes(res).service = deps.registry.find(String(req.params.id)) ? String(req.params.id) : '(unknown)';
     const audience = `${config.publicBaseUrl}${req.path}`;
     await deps.auth.authenticate(req, audience);
     next();
