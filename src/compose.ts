@@ -11,6 +11,7 @@ import { createApp } from './http/app.js';
 import { openAccess, type ClientAuthenticator } from './http/client-auth.js';
 import { Metrics } from './http/metrics.js';
 import { ConsensusKnowledgeBase } from './knowledge/engine.js';
+import { loadSettings } from './knowledge/site-policy.js';
 
 export interface ComposeOptions {
   /** Fixed clock for tests and demos. */
@@ -34,6 +35,8 @@ export async function composeService(config: AppConfig, logger: Logger, options:
   const feedback = new FeedbackStore(config.feedbackDbPath);
   const now = options.now ?? (() => new Date());
   const auth = options.auth ?? openAccess;
+  // Settings and site policy: read and schema-checked once; a bad SITE_POLICY_FILE stops start-up naming the field.
+  const knowledge = new ConsensusKnowledgeBase(loadSettings(config.sitePolicyFile));
 
   const app = createApp({
     config,
@@ -41,7 +44,7 @@ export async function composeService(config: AppConfig, logger: Logger, options:
     validators,
     resolver: new PrefetchResolver(),
     records: new PatientRecordBuilder(),
-    knowledge: new ConsensusKnowledgeBase(),
+    knowledge,
     today: () => calendarDate(now(), config.timeZone),
     hookDeadlineMs: config.hookDeadlineMs,
     maxDraftOrders: config.maxDraftOrders,
