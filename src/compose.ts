@@ -30,13 +30,13 @@ export interface ComposedService {
 /** Builds everything once at start-up (schemas, value sets, settings, registry); requests only run the pipeline. */
 export async function composeService(config: AppConfig, logger: Logger, options: ComposeOptions = {}): Promise<ComposedService> {
   const validators = compileValidators();
+  // Settings and site policy: read and schema-checked once; a bad SITE_POLICY_FILE stops start-up naming the field.
+  const knowledge = new ConsensusKnowledgeBase(loadSettings(config.sitePolicyFile));
   const registry = loadServiceRegistry(config.hooksDir, validators);
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics });
   const feedback = new FeedbackStore(config.feedbackDbPath);
   const now = options.now ?? (() => new Date());
   const auth = options.auth ?? openAccess;
-  // Settings and site policy: read and schema-checked once; a bad SITE_POLICY_FILE stops start-up naming the field.
-  const knowledge = new ConsensusKnowledgeBase(loadSettings(config.sitePolicyFile));
 
   const app = createApp({
     config,
