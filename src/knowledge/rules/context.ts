@@ -68,6 +68,15 @@ export const CONDITION_LABELS: Readonly<Record<ConditionConcept, string>> = {
   familyHistoryLiverCancer: 'Family history of liver cancer',
 };
 
+/**
+ * The coded answer of a coded result: the record builder's normalised `answer` when it provides one (e.g. `Vp4`,
+ * `few-or-none`, `pregnant`), else the code as sent.
+ */
+export function answerOf(v: LabValue | undefined): string | undefined {
+  if (!v) return undefined;
+  return (v as LabValue & { answer?: string }).answer ?? v.code?.code;
+}
+
 /** The value as a clinician reads it: `3.4 mg/dL`, `Vp4`, `2`. */
 export function valueText(v: LabValue): string {
   if (v.value !== undefined) return v.unit ? `${v.value} ${v.unit}` : String(v.value);
@@ -148,13 +157,14 @@ export function liverCancerConditions(record: PatientRecord): ConditionFact[] {
   return conditions(record, ...LIVER_CANCER_CONCEPTS);
 }
 
-const PREGNANT_CODES = new Set(['LA15173-0', '77386006']);
+const PREGNANT_CODES = new Set(['LA15173-0', '77386006', 'pregnant']);
 
 /** Recorded pregnancy (R15): active pregnancy Condition, or latest pregnancy status "pregnant" within the window. */
 export function pregnancyEvidence(ctx: RuleContext): Fact[] {
   const facts = conditions(ctx.record, 'pregnancy').map((c) => conditionFact(c));
   const status = lab(ctx.record, 'pregnancyStatus', ctx.settings.pregnancyStatusFreshnessDays).fresh;
-  if (status?.code && PREGNANT_CODES.has(status.code.code)) {
+  const answer = answerOf(status);
+  if (status && answer && PREGNANT_CODES.has(answer)) {
     facts.push(labFact(status, `recorded "pregnant" within ${ctx.settings.pregnancyStatusFreshnessDays} days (LOINC 82810-3 = LA15173-0)`));
   }
   return facts;

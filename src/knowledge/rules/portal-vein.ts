@@ -4,7 +4,7 @@
  * or not recorded -> TACE-PVT-UNGRADED warning (saying which). PVT graded Vp0-Vp3 -> no card.
  */
 import type { Finding } from '../types.js';
-import { CONDITION_KEYS, conditionFact, conditions, finding, gapTexts, lab, labFact, unusableLabText, type RuleContext } from './context.js';
+import { answerOf, CONDITION_KEYS, conditionFact, conditions, finding, gapTexts, lab, labFact, unusableLabText, type RuleContext } from './context.js';
 
 export function portalVeinRule(ctx: RuleContext): Finding | undefined {
   const pvt = conditions(ctx.record, 'portalVeinThrombosis');
@@ -18,7 +18,9 @@ export function portalVeinRule(ctx: RuleContext): Finding | undefined {
     { orderable: 'ct-multiphase' as const, reason: 'Pre-TACE: grade portal vein thrombus (Vp) and collateral flow' },
     { orderable: 'mri-multiphase' as const, reason: 'Pre-TACE: grade portal vein thrombus (Vp) and collateral flow' },
   ];
-  if (!grade?.code) {
+  const gradeCode = answerOf(grade);
+  const collateralCode = answerOf(collaterals);
+  if (!grade || !gradeCode) {
     return finding('TACE-PVT-UNGRADED', 'warning', 'Portal vein thrombosis without a recent thrombus grade (Vp): check portal flow before TACE', {
       ...imaging,
       facts,
@@ -28,8 +30,8 @@ export function portalVeinRule(ctx: RuleContext): Finding | undefined {
     });
   }
   facts.push(labFact(grade, 'Vp4 = main trunk and/or contralateral first-order branch'));
-  if (grade.code.code !== 'Vp4') return undefined;
-  if (collaterals?.code?.code === 'few-or-none') {
+  if (gradeCode !== 'Vp4') return undefined;
+  if (collaterals && collateralCode === 'few-or-none') {
     facts.push(labFact(collaterals, 'few-or-none collaterals (seed CI 3)'));
     return finding('TACE-PV-TRUNK', 'critical', 'Main portal vein trunk tumour thrombus (Vp4) with few or no collaterals: TACE contraindicated', {
       ...imaging,
@@ -37,12 +39,12 @@ export function portalVeinRule(ctx: RuleContext): Finding | undefined {
       sources: ['seed', 'cirse2021', 'easl-eortc-2012', 'bclc2022'],
     });
   }
-  const collateralState = collaterals?.code ? `collaterals recorded as "${collaterals.code.code}"` : 'collateral circulation not recorded in the last 60 days';
+  const collateralState = collateralCode ? `collaterals recorded as "${collateralCode}"` : 'collateral circulation not recorded in the last 60 days';
   if (collaterals) facts.push(labFact(collaterals));
   return finding('TACE-PVT-UNGRADED', 'warning', `Main portal vein trunk tumour thrombus (Vp4), ${collateralState.replace(' in the last 60 days', '')}: confirm portal flow`, {
     ...imaging,
     facts,
-    missing: collaterals?.code ? [] : [unusableLabText(ctx.record, 'portalCollaterals', days)],
+    missing: collateralCode ? [] : [unusableLabText(ctx.record, 'portalCollaterals', days)],
     notes: [`Vp4 with ${collateralState}. The seed allows TACE with incomplete obstruction or adequate collaterals; CIRSE 2021 lists impaired portal flow as absolute.`],
     suggestions,
   });
