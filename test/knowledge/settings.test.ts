@@ -55,3 +55,13 @@ describe('site policy', () => {
     await expect(testService({ SITE_POLICY_FILE: join(dir, 'field.json') })).rejects.toThrow(/"egfrMin"/);
   });
 });
+
+describe('docs/rules-table.md', () => {
+  it('lists every rule id and every setting key', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { ALL_RULE_IDS } = await import('../../src/knowledge/types.js');
+    const doc = readFileSync(new URL('../../docs/rules-table.md', import.meta.url), 'utf8');
+    for (const id of ALL_RULE_IDS) expect(doc).toContain(`| \`${id}\` |`);
+    for (const key of SETTING_KEYS) expect(doc).toContain(`| \`${key}\` | ${String(DEFAULT_SETTINGS[key])}`);
+  });
+});
