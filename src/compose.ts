@@ -15,6 +15,7 @@ import type { JwtAuthenticatorOptions } from './auth/jwt-authenticator.js';
 import type { ClientAuthenticator } from './http/client-auth.js';
 import { Metrics } from './http/metrics.js';
 import { ConsensusKnowledgeBase } from './knowledge/engine.js';
+import { loadSettings } from './knowledge/site-policy.js';
 
 export interface ComposeOptions {
   /** Fixed clock for tests and demos. */
@@ -35,13 +36,16 @@ export interface ComposedService {
 /** Builds everything once at start-up (schemas, value sets, settings, registry); requests only run the pipeline. */
 export async function composeService(config: AppConfig, logger: Logger, options: ComposeOptions = {}): Promise<ComposedService> {
   const validators = compileValidators();
+  // Settings and site policy: read and schema-checked once; a bad SITE_POLICY_FILE stops start-up naming the field.
+  const settings = loadSettings(config.sitePolicyFile);
   const registry = loadServiceRegistry(config.hooksDir, validators);
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics });
   const auth = options.auth ?? (await createClientAuthenticator(config, { metrics, logger }, options.authOptions));
-  const feedback = new FeedbackStore(config.feedbackDbPath);
-  const now = options.now ?? (() => new Date());
   const valueSets = loadValueSets(config.valueSetFile);
   const dataSettings = createDataSettings({ afpNgPerIu: config.afpNgPerIu });
+  const knowledge = new ConsensusKnowledgeBase(settings, (code) => valueSets.isTaceCode(code));
+  const feedback = new FeedbackStore(config.feedbackDbPath);
+  const now = options.now ?? (() => new Date());
 
   const app = createApp({
     config,
@@ -58,7 +62,7 @@ export async function composeService(config: AppConfig, logger: Logger, options:
       logger,
     }),
     records: new PatientRecordBuilder(valueSets, dataSettings, config.timeZone),
-    knowledge: new ConsensusKnowledgeBase(),
+    knowledge,
     today: () => calendarDate(now(), config.timeZone),
     hookDeadlineMs: config.hookDeadlineMs,
     maxDraftOrders: config.maxDraftOrders,

@@ -1,6 +1,8 @@
 import { RULE_CODE_SYSTEM, SUMMARY_MAX_LENGTH } from './cards.js';
 import { INDICATORS } from './types.js';
 
+/** An HTML tag in Markdown; a backslash-escaped `\<` is literal text, not a tag. */
+const UNESCAPED_HTML_TAG = /(^|[^\\])<\/?[a-z][^>]*>/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 /** Paths of null, "", [] and {} values (CDS Hooks 2.0: JSON elements SHALL NOT be null or empty). */
@@ -37,7 +39,7 @@ export function cardInvariantViolations(card: Record<string, any>): string[] {
   if (typeof card.summary !== 'string' || card.summary.trim() === '') fail('summary missing');
   else if (card.summary.length > SUMMARY_MAX_LENGTH) fail(`summary longer than ${SUMMARY_MAX_LENGTH}`);
   if (!INDICATORS.includes(card.indicator)) fail(`indicator ${String(card.indicator)} not in the enum`);
-  if (card.detail !== undefined && (typeof card.detail !== 'string' || /<\/?[a-z][^>]*>/i.test(card.detail))) {
+  if (card.detail !== undefined && (typeof card.detail !== 'string' || UNESCAPED_HTML_TAG.test(card.detail))) {
     fail('detail must be Markdown without HTML');
   }
   const source = card.source;

@@ -9,6 +9,7 @@ import type { DataSettings } from './data-settings.js';
 import type {
   CodeRef,
   ConditionConcept,
+  DataGap,
   ConditionFact,
   IgnoredObservation,
   IgnoreReason,
@@ -44,6 +45,19 @@ const codeRef = (coding: fhir4.Coding): CodeRef => ({
   code: coding.code ?? '',
   ...(coding.display !== undefined ? { display: coding.display } : {}),
 });
+/** The prefetch key a resource type is read under (hooks/*.json), for data gaps the cards report. */
+const KEY_OF_TYPE: Record<string, string> = {
+  Observation: 'observations',
+  Condition: 'conditions',
+  FamilyMemberHistory: 'familyHistory',
+  Procedure: 'procedures',
+  DiagnosticReport: 'imagingReports',
+  ImagingStudy: 'imagingStudies',
+};
+
+/** A string field as sent, or undefined when it is missing, empty or not a string (real and hostile data both send such). */
+const textOf = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
 const codings = (concept: fhir4.CodeableConcept | undefined): fhir4.Coding[] => (Array.isArray(concept?.coding) ? concept.coding.filter((c) => typeof c?.code === 'string') : []);
 const refOf = (resource: fhir4.FhirResource, index: number): string => `${resource.resourceType}/${typeof resource.id === 'string' && resource.id !== '' ? resource.id : `#${index}`}`;
 
@@ -97,6 +111,7 @@ export class PatientRecordBuilder implements RecordBuilder {
     const procedures: ProcedureFact[] = [];
     const imaging: ImagingFact[] = [];
     const patients: fhir4.Patient[] = [];
+    const gaps: DataGap[] = [];
 
     for (const [index, resource] of this.uniqueResources(data).entries()) {
       if (resource.resourceType === 'Patient') {
@@ -105,31 +120,11 @@ export class PatientRecordBuilder implements RecordBuilder {
       }
       if (!belongsTo(resource, ctx.patientId)) continue;
       const ref = refOf(resource, index);
-      switch (resource.resourceType) {
-        case 'Observation':
-          this.observation(resource, ref, ctx, labs);
-          break;
-        case 'Condition':
-          this.condition(resource, ref, conditions);
-          break;
-        case 'FamilyMemberHistory':
-          this.familyHistory(resource, ref, conditions);
-          break;
-        case 'Procedure':
-          this.procedure(resource, ref, ctx, procedures, imaging);
-          break;
-        case 'DiagnosticReport':
-          if (USABLE_REPORT.has(resource.status)) {
-            this.imagingFact(ref, codings(resource.code), resource.effectiveDateTime ?? resource.effectivePeriod?.start ?? resource.issued, ctx, imaging);
-          }
-          break;
-        case 'ImagingStudy':
-          if (resource.status === 'available') {
-            this.imagingFact(ref, (resource.procedureCode ?? []).flatMap((c) => codings(c)), resource.started, ctx, imaging);
-          }
-          break;
-        default:
-          break;
+      try {
+        this.readResource(resource, ref, ctx, labs, conditions, procedures, imaging);
+      } catch {
+        // A resource whose fields have impossible types must neither take the call down nor vanish silently.
+        gaps.push({ key: KEY_OF_TYPE[resource.resourceType] ?? resource.resourceType, kind: 'unavailable', detail: `${ref} is malformed and was not used` });
       }
     }
 
@@ -143,7 +138,44 @@ export class PatientRecordBuilder implements RecordBuilder {
     imaging.sort(newestFirst);
 
     const patient = this.patientFacts(patients.find((p) => p.id === ctx.patientId) ?? patients[0], ctx);
-    return { today: ctx.today, ...(patient ? { patient } : {}), labs, conditions, procedures, imaging, gaps: [...data.gaps] };
+    return { today: ctx.today, ...(patient ? { patient } : {}), labs, conditions, procedures, imaging, gaps: [...data.gaps, ...gaps] };
+  }
+
+  private readResource(
+    resource: fhir4.FhirResource,
+    ref: string,
+    ctx: BuildContext,
+    labs: Record<LabConcept, LabSeries>,
+    conditions: Partial<Record<ConditionConcept, ConditionFact[]>>,
+    procedures: ProcedureFact[],
+    imaging: ImagingFact[],
+  ): void {
+    switch (resource.resourceType) {
+      case 'Observation':
+        this.observation(resource, ref, ctx, labs);
+        break;
+      case 'Condition':
+        this.condition(resource, ref, conditions);
+        break;
+      case 'FamilyMemberHistory':
+        this.familyHistory(resource, ref, conditions);
+        break;
+      case 'Procedure':
+        this.procedure(resource, ref, ctx, procedures, imaging);
+        break;
+      case 'DiagnosticReport':
+        if (USABLE_REPORT.has(resource.status)) {
+          this.imagingFact(ref, codings(resource.code), resource.effectiveDateTime ?? resource.effectivePeriod?.start ?? resource.issued, ctx, imaging);
+        }
+        break;
+      case 'ImagingStudy':
+        if (resource.status === 'available') {
+          this.imagingFact(ref, (resource.procedureCode ?? []).flatMap((c) => codings(c)), resource.started, ctx, imaging);
+        }
+        break;
+      default:
+        break;
+    }
   }
 
   /** Each resource once (by type/id across keys); resources without an id are all kept. */
@@ -242,7 +274,7 @@ export class PatientRecordBuilder implements RecordBuilder {
     }
     let quantity: { value: number; system?: string; code?: string; unit?: string; comparator?: string } | undefined;
     if (q && typeof q.value === 'number' && Number.isFinite(q.value)) {
-      quantity = { value: q.value, system: q.system, code: q.code, unit: q.unit, comparator: q.comparator };
+      quantity = { value: q.value, system: textOf(q.system), code: textOf(q.code), unit: textOf(q.unit), comparator: textOf(q.comparator) };
     } else if (typeof obs.valueInteger === 'number') {
       quantity = { value: obs.valueInteger };
     }

@@ -86,3 +86,12 @@ describe('buildCard: CDS Hooks 2.0 card invariants', () => {
     expect(cardInvariantViolations({ ...good, links: [] })).toContain('null or empty value at $.links');
   });
 });
+
+describe('the invariant checker on Markdown', () => {
+  it('flags raw HTML tags but not backslash-escaped ones', () => {
+    const card = buildCard({ ...base, detail: 'Observation/\\<script>x\\</script> was ignored' });
+    expect(cardInvariantViolations(card)).toEqual([]);
+    expect(cardInvariantViolations({ ...card, detail: 'x <script>alert(1)</script>' })).toContain('detail must be Markdown without HTML');
+    expect(cardInvariantViolations({ ...card, detail: '<b>bold</b>' })).toContain('detail must be Markdown without HTML');
+  });
+});

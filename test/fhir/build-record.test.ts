@@ -155,3 +155,20 @@ describe('PatientRecordBuilder details', () => {
     expect(completedYears('1986', '2026-03-15')).toBeUndefined();
   });
 });
+
+describe('malformed resources', () => {
+  it('reads a quantity whose code is not a string as "no unit code" instead of failing', () => {
+    const weird = obs('o1', '1975-2', { effectiveDateTime: '2026-03-10', valueQuantity: { value: 1.2, system: 'http://unitsofmeasure.org', code: true as unknown as string, unit: 'mg/dL' } });
+    const record = builder().build(data([weird]), { today: TODAY, patientId: 'p1' });
+    expect(record.labs.bilirubin.latest?.value ?? record.labs.bilirubin.ignored[0]?.reason).toBeDefined();
+  });
+
+  it('reports a resource that cannot be read as a data gap, and keeps the others', () => {
+    const good = obs('o1', '1975-2', { effectiveDateTime: '2026-03-10', valueQuantity: ucum(1.2, 'mg/dL') });
+    const hostile = obs('o2', '1751-7', {});
+    Object.defineProperty(hostile, 'status', { enumerable: true, get: () => { throw new Error('boom'); } });
+    const record = builder().build(data([good, hostile]), { today: TODAY, patientId: 'p1' });
+    expect(record.labs.bilirubin.latest?.value).toBe(1.2);
+    expect(record.gaps).toEqual([{ key: 'observations', kind: 'unavailable', detail: 'Observation/o2 is malformed and was not used' }]);
+  });
+});

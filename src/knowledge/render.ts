@@ -1,0 +1,120 @@
+/**
+ * Finding -> CardInput for `buildCard`. Static parts (rule titles, citation links, override reasons) are built once
+ * at module load; per request only the finding's own values are formatted.
+ */
+import type { CardInput, SuggestionInput } from '../cds-hooks/cards.js';
+import type { Link } from '../cds-hooks/types.js';
+import { CATEGORY_CODING, ORDERABLES, OVERRIDE_REASONS } from './catalog.js';
+import { CITATIONS, type CitationId } from './citations.js';
+import type { EvaluationInput, Fact, Finding, RuleId, SuggestedOrder } from './types.js';
+
+export const RULE_TITLES: Readonly<Record<RuleId, string>> = {
+  'TACE-CP-C': 'Child-Pugh C: TACE contraindicated',
+  'TACE-CP-C-POSSIBLE': 'Child-Pugh C cannot be excluded',
+  'TACE-CP-B8-9': 'Child-Pugh B8-B9',
+  'TACE-CP-B7': 'Child-Pugh B7',
+  'TACE-BILI-HIGH': 'Bilirubin above 3 mg/dL',
+  'TACE-BILI-ELEVATED': 'Bilirubin above 2 mg/dL',
+  'TACE-COAG': 'INR at or above the access threshold',
+  'TACE-PLT-LOW': 'Low platelets',
+  'TACE-WBC-LOW': 'Low white cell count',
+  'TACE-RENAL': 'Renal insufficiency',
+  'TACE-ECOG-POOR': 'ECOG 3 or worse',
+  'TACE-ECOG-1-2': 'ECOG 1-2',
+  'TACE-ECOG-MISSING': 'ECOG not recorded',
+  'TACE-PV-TRUNK': 'Main portal vein tumour thrombus with few collaterals',
+  'TACE-PVT-UNGRADED': 'Portal vein thrombosis not fully graded',
+  'TACE-INFECTION': 'Active infection',
+  'TACE-METS': 'Extrahepatic metastasis',
+  'TACE-CACHEXIA-MOF': 'Cachexia or multiple organ failure',
+  'TACE-TUMOR-BURDEN': 'High tumour burden',
+  'TACE-AVF': 'Arteriovenous fistula',
+  'TACE-PREGNANCY': 'Pregnancy',
+  'TACE-NO-LIVER-CANCER-DX': 'No liver cancer diagnosis on record',
+  'TACE-INTERVAL': 'Repeat TACE too early',
+  'TACE-REIMAGE': 'No response imaging since last TACE',
+  'TACE-MISSING-LABS': 'Pre-TACE labs missing or stale',
+  'SURV-OVERDUE': 'HCC surveillance overdue',
+  'AFP-HIGH': 'AFP above 400 ng/mL',
+  'AFP-ELEVATED': 'AFP elevated',
+  'FU-POST-TACE-IMAGING': 'Response imaging after TACE',
+  'FU-POST-RESECTION-AFP': 'AFP after liver resection',
+  'FU-POST-RESECTION-VIRAL': 'Viral load after liver resection',
+  'DQ-UNIT': 'Results ignored: unit or implausible value',
+};
+
+const LINKS: Readonly<Partial<Record<CitationId, Link>>> = Object.fromEntries(
+  Object.values(CITATIONS).filter((c) => c.url).map((c) => [c.id, { label: c.label, url: c.url!, type: 'absolute' as const }]),
+);
+
+/** Markdown-safe cell text: no pipes or line breaks, and nothing that looks like an HTML tag. */
+function md(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ').replace(/<(?=[A-Za-z/!?])/g, '\\<');
+}
+
+function factRow(f: Fact): string {
+  const date = f.date ? `${f.date}${f.ageDays !== undefined ? ` (${f.ageDays} d ago)` : ''}` : '-';
+  const value = f.note ? `${f.value} (${f.note})` : f.value;
+  return `| ${md(f.label)} | ${md(value)} | ${md(date)} | ${md(f.resource ?? '-')} | ${md(f.threshold ?? '-')} |`;
+}
+
+function section(title: string, lines: string[]): string[] {
+  return lines.length === 0 ? [] : ['', `**${title}**`, '', ...lines.map((line) => `- ${md(line)}`)];
+}
+
+export function renderDetail(finding: Finding, input: EvaluationInput): string {
+  const parts: string[] = [];
+  if (finding.facts.length > 0) {
+    parts.push('| Item | Value | Date | Resource | Threshold |', '|---|---|---|---|---|', ...finding.facts.map(factRow));
+  }
+  parts.push(...section('Missing, stale or ignored', finding.missing));
+  parts.push(...section('Assumptions', finding.assumptions));
+  parts.push(...section('Notes', finding.notes));
+  if (input.hook !== 'patient-view' && input.taceOrders.length > 0) {
+    parts.push('', `Order checked: ${md(input.taceOrders.map((o) => `${o.label} (${o.reference})`).join('; '))}.`);
+  }
+  parts.push('', `Source: ${finding.sources.map((id) => CITATIONS[id as CitationId]?.label ?? id).join('; ')}.`);
+  return parts.join('\n').trim();
+}
+
+export function serviceRequest(order: SuggestedOrder, patientId: string): fhir4.ServiceRequest {
+  const orderable = ORDERABLES[order.orderable];
+  return {
+    resourceType: 'ServiceRequest',
+    status: 'draft',
+    intent: 'proposal',
+    category: [{ coding: [CATEGORY_CODING[orderable.category]] }],
+    code: { coding: orderable.codings.map((c) => ({ ...c })), text: orderable.label },
+    subject: { reference: `Patient/${patientId}` },
+    reasonCode: [{ text: order.reason }],
+  };
+}
+
+function suggestion(order: SuggestedOrder, patientId: string): SuggestionInput {
+  const label = ORDERABLES[order.orderable].label;
+  return {
+    label: `Order ${label}`,
+    actions: [{ type: 'create', description: `Draft order: ${label} (${order.reason})`, resource: serviceRequest(order, patientId) }],
+  };
+}
+
+export function renderCard(finding: Finding, input: EvaluationInput): CardInput {
+  const links = finding.sources.flatMap((id) => (LINKS[id as CitationId] ? [LINKS[id as CitationId]!] : []));
+  const card: CardInput = {
+    ruleId: finding.ruleId,
+    ruleTitle: RULE_TITLES[finding.ruleId],
+    indicator: finding.indicator,
+    summary: finding.summary,
+    detail: renderDetail(finding, input),
+  };
+  if (links.length > 0) {
+    card.links = links;
+    card.sourceUrl = links[0]!.url;
+  }
+  if (finding.suggestions.length > 0) {
+    card.suggestions = finding.suggestions.map((s) => suggestion(s, input.patientId));
+    card.selectionBehavior = 'any';
+  }
+  if (input.hook !== 'patient-view' && finding.indicator !== 'info') card.overrideReasons = OVERRIDE_REASONS.map((r) => ({ ...r }));
+  return card;
+}

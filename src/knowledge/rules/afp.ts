@@ -1,0 +1,40 @@
+/**
+ * S3 / S4: no liver-cancer context and the latest usable AFP at most 183 days old:
+ *   > 400 ng/mL -> AFP-HIGH; 20 to 400 ng/mL -> AFP-ELEVATED. Warning, or info when pregnancy is recorded (R15).
+ * Suggestions: multiphase CT and MRI, repeat AFP; hCG for a woman of child-bearing age without recorded pregnancy.
+ */
+import type { Finding, SuggestedOrder } from '../types.js';
+import { finding, lab, labFact, liverCancerConditions, pregnancyEvidence, type RuleContext } from './context.js';
+import { isAdultOrUnknown } from './surveillance.js';
+
+export function afpRule(ctx: RuleContext): Finding | undefined {
+  const s = ctx.settings;
+  if (liverCancerConditions(ctx.record).length > 0 || !isAdultOrUnknown(ctx)) return undefined;
+  const v = lab(ctx.record, 'afp', s.surveillanceIntervalDays).fresh;
+  if (v?.value === undefined || v.value < s.afpUlnNgMl) return undefined;
+  const high = v.value > s.afpHighNgMl;
+  const pregnant = pregnancyEvidence(ctx);
+  const reason = `AFP ${v.value} ng/mL on ${v.date} without known liver cancer`;
+  const suggestions: SuggestedOrder[] = [
+    { orderable: 'ct-multiphase', reason },
+    { orderable: 'mri-multiphase', reason },
+    { orderable: 'afp', reason: `Repeat AFP (trend) after ${v.value} ng/mL on ${v.date}` },
+  ];
+  const { sex, ageYears } = ctx.record.patient ?? {};
+  if (pregnant.length === 0 && sex === 'female' && ageYears !== undefined && ageYears >= s.childBearingAgeMinYears && ageYears <= s.childBearingAgeMaxYears) {
+    suggestions.push({ orderable: 'hcg', reason: `Exclude pregnancy as a cause of AFP ${v.value} ng/mL` });
+  }
+  const threshold = high ? `> ${s.afpHighNgMl} ng/mL (seed: exclude pregnancy, active liver disease, germ-cell tumour, then CT/MRI)` : `${s.afpUlnNgMl} to ${s.afpHighNgMl} ng/mL (AASLD: AFP >= 20 -> multiphase CT/MRI)`;
+  const notes = [
+    high ? 'Seed: AFP > 400 without known HCC: exclude pregnancy, active liver disease and gonadal germ-cell tumours, then CT/MRI. AASLD 2023: AFP alone is not diagnostic.'
+      : 'Seed: follow the AFP trend, shorten the ultrasound interval to 1-2 months, CT/MRI when needed. AASLD: AFP >= 20 ng/mL -> multiphase CT/MRI.',
+  ];
+  if (pregnant.length > 0) notes.push('Pregnancy is recorded: AFP rises in pregnancy, so this is shown as information.');
+  return finding(high ? 'AFP-HIGH' : 'AFP-ELEVATED', pregnant.length > 0 ? 'info' : 'warning',
+    `AFP ${v.value} ng/mL (${high ? `>${s.afpHighNgMl}` : `>=${s.afpUlnNgMl}`}) without known liver cancer: ${pregnant.length > 0 ? 'pregnancy recorded' : 'multiphase CT/MRI advised'}`, {
+      facts: [labFact(v, threshold), ...pregnant],
+      notes,
+      sources: ['seed', 'aasld2023'],
+      suggestions,
+    });
+}

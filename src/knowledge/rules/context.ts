@@ -1,0 +1,199 @@
+/** What every rule receives, and the small helpers rules share (freshness, facts, gaps). Pure. */
+import type { ConditionConcept, ConditionFact, LabConcept, LabValue, PatientRecord } from '../../fhir/record.js';
+import type { HookName, Indicator } from '../../cds-hooks/types.js';
+import type { CitationId } from '../citations.js';
+import type { Settings } from '../settings.js';
+import type { DraftOrder, Fact, Finding, RuleId, SuggestedOrder } from '../types.js';
+
+export interface RuleContext {
+  hook: HookName;
+  record: PatientRecord;
+  taceOrders: DraftOrder[];
+  patientId: string;
+  settings: Settings;
+  /** Results shared between rules of one evaluation (e.g. the Child-Pugh interval), computed once. */
+  memo: Map<string, unknown>;
+}
+
+export type Rule = (ctx: RuleContext) => Finding | Finding[] | undefined;
+
+export function memo<T>(ctx: RuleContext, key: string, compute: () => T): T {
+  if (!ctx.memo.has(key)) ctx.memo.set(key, compute());
+  return ctx.memo.get(key) as T;
+}
+
+export const LAB_LABELS: Readonly<Record<LabConcept, string>> = {
+  afp: 'AFP',
+  bilirubin: 'Total bilirubin',
+  albumin: 'Albumin',
+  inr: 'INR',
+  platelets: 'Platelets',
+  wbc: 'WBC',
+  creatinine: 'Creatinine',
+  egfr: 'eGFR',
+  sodium: 'Sodium',
+  ecog: 'ECOG performance status',
+  tumorBurden: 'Tumour burden (% of liver)',
+  pvttGrade: 'Portal vein tumour thrombus grade',
+  portalCollaterals: 'Portal collateral circulation',
+  westHavenGrade: 'West Haven encephalopathy grade',
+  pregnancyStatus: 'Pregnancy status',
+  hcg: 'hCG',
+  hbvDna: 'HBV DNA',
+  hcvRna: 'HCV RNA',
+};
+
+export const CONDITION_LABELS: Readonly<Record<ConditionConcept, string>> = {
+  hcc: 'Hepatocellular carcinoma',
+  primaryLiverCancer: 'Primary liver cancer',
+  intrahepaticCholangiocarcinoma: 'Intrahepatic cholangiocarcinoma',
+  liverMetastasis: 'Liver metastasis',
+  distantMetastasis: 'Distant (extrahepatic) metastasis',
+  portalVeinThrombosis: 'Portal vein thrombosis',
+  liverAbscess: 'Liver abscess',
+  sepsis: 'Sepsis',
+  cachexia: 'Cachexia',
+  multiOrganFailure: 'Multiple organ failure',
+  chronicHepatitisB: 'Chronic hepatitis B',
+  chronicHepatitisC: 'Chronic hepatitis C',
+  alcoholUseDisorder: 'Alcohol use disorder',
+  type2Diabetes: 'Type 2 diabetes',
+  cirrhosis: 'Cirrhosis',
+  biliaryCirrhosis: 'Biliary cirrhosis (PBC/PSC)',
+  ascites: 'Ascites',
+  hepaticEncephalopathy: 'Hepatic encephalopathy',
+  avFistula: 'Arteriovenous fistula',
+  pregnancy: 'Pregnancy',
+  hepatorenalSyndrome: 'Hepatorenal syndrome',
+  familyHistoryLiverCancer: 'Family history of liver cancer',
+};
+
+/**
+ * The coded answer of a coded result: the record builder's normalised `answer` when it provides one (e.g. `Vp4`,
+ * `few-or-none`, `pregnant`), else the code as sent.
+ */
+export function answerOf(v: LabValue | undefined): string | undefined {
+  if (!v) return undefined;
+  return (v as LabValue & { answer?: string }).answer ?? v.code?.code;
+}
+
+/** The value as a clinician reads it: `3.4 mg/dL`, `Vp4`, `2`. */
+export function valueText(v: LabValue): string {
+  if (v.value !== undefined) return v.unit ? `${v.value} ${v.unit}` : String(v.value);
+  return v.code?.code ?? v.original;
+}
+
+export interface LabLookup {
+  /** The latest usable value when it is within the window. */
+  fresh?: LabValue;
+  /** The latest usable value whatever its age. */
+  latest?: LabValue;
+}
+
+/** Latest usable result and whether it is fresh (age <= maxDays; exactly at the limit counts as fresh). */
+export function lab(record: PatientRecord, concept: LabConcept, maxDays: number): LabLookup {
+  const latest = record.labs[concept]?.latest;
+  if (!latest) return {};
+  return latest.ageDays >= 0 && latest.ageDays <= maxDays ? { fresh: latest, latest } : { latest };
+}
+
+export function labFact(v: LabValue, threshold?: string, label = LAB_LABELS[v.concept]): Fact {
+  const fact: Fact = { label, value: valueText(v), date: v.date, ageDays: v.ageDays, resource: v.resource };
+  if (threshold) fact.threshold = threshold;
+  const notes: string[] = [];
+  if (v.original && v.original !== fact.value) notes.push(`reported as ${v.original}`);
+  if (v.conflict) notes.push(`worse of same-time results ${v.conflict.values.join(', ')} (${v.conflict.resources.join(', ')})`);
+  if (notes.length > 0) fact.note = notes.join('; ');
+  return fact;
+}
+
+/** Why a lab could not be used: "Albumin: latest 3.9 g/dL on 2026-01-01 is 20 days old (limit 14 days)". */
+export function unusableLabText(record: PatientRecord, concept: LabConcept, maxDays: number, label = LAB_LABELS[concept]): string {
+  const series = record.labs[concept];
+  const latest = series?.latest;
+  const ignored = (series?.ignored ?? []).slice(0, 3).map((i) => `${i.resource}${i.date ? ` (${i.date})` : ''} ignored: ${i.detail}`);
+  const base = latest
+    ? `${label}: latest usable result ${valueText(latest)} on ${latest.date} (${latest.resource}) is ${latest.ageDays} days old, older than ${maxDays} days`
+    : `${label}: no usable result on record`;
+  return ignored.length > 0 ? `${base}; ${ignored.join('; ')}` : base;
+}
+
+/** Data-completeness statements for the prefetch keys a rule depends on (never an all-clear on partial data). */
+export function gapTexts(record: PatientRecord, keys: readonly string[]): string[] {
+  return record.gaps
+    .filter((gap) => keys.includes(gap.key))
+    .map((gap) => `${gap.kind === 'truncated' ? 'Incomplete data' : 'Data unavailable'} (${gap.key}): ${gap.detail}. Results not read may change this finding.`);
+}
+
+export function hasGap(record: PatientRecord, keys: readonly string[]): boolean {
+  return record.gaps.some((gap) => keys.includes(gap.key));
+}
+
+export const LAB_KEYS = ['observations'] as const;
+export const CONDITION_KEYS = ['conditions'] as const;
+export const PROCEDURE_KEYS = ['procedures'] as const;
+export const IMAGING_KEYS = ['procedures', 'imagingReports', 'imagingStudies'] as const;
+
+export function conditions(record: PatientRecord, ...concepts: ConditionConcept[]): ConditionFact[] {
+  return concepts.flatMap((concept) => record.conditions[concept] ?? []);
+}
+
+export function conditionFact(c: ConditionFact, threshold?: string): Fact {
+  const code = `${c.code.display ?? CONDITION_LABELS[c.concept]} (${c.code.code})`;
+  const fact: Fact = { label: CONDITION_LABELS[c.concept], value: code, resource: c.resource };
+  const date = c.onsetDate ?? c.recordedDate;
+  if (date) fact.date = date;
+  if (threshold) fact.threshold = threshold;
+  const notes = [`clinical status ${c.clinicalStatus}`];
+  if (c.unconfirmed) notes.push(`UNCONFIRMED (verification status ${c.verificationStatus ?? 'unconfirmed'}), counted for safety`);
+  if (c.severity) notes.push(`severity ${c.severity}`);
+  fact.note = notes.join('; ');
+  return fact;
+}
+
+export const LIVER_CANCER_CONCEPTS: readonly ConditionConcept[] = ['hcc', 'primaryLiverCancer', 'intrahepaticCholangiocarcinoma'];
+
+export function liverCancerConditions(record: PatientRecord): ConditionFact[] {
+  return conditions(record, ...LIVER_CANCER_CONCEPTS);
+}
+
+const PREGNANT_CODES = new Set(['LA15173-0', '77386006', 'pregnant']);
+
+/** Recorded pregnancy (R15): active pregnancy Condition, or latest pregnancy status "pregnant" within the window. */
+export function pregnancyEvidence(ctx: RuleContext): Fact[] {
+  const facts = conditions(ctx.record, 'pregnancy').map((c) => conditionFact(c));
+  const status = lab(ctx.record, 'pregnancyStatus', ctx.settings.pregnancyStatusFreshnessDays).fresh;
+  const answer = answerOf(status);
+  if (status && answer && PREGNANT_CODES.has(answer)) {
+    facts.push(labFact(status, `recorded "pregnant" within ${ctx.settings.pregnancyStatusFreshnessDays} days (LOINC 82810-3 = LA15173-0)`));
+  }
+  return facts;
+}
+
+export interface FindingParts {
+  facts?: Fact[];
+  missing?: string[];
+  assumptions?: string[];
+  notes?: string[];
+  sources: CitationId[];
+  suggestions?: SuggestedOrder[];
+}
+
+export function finding(ruleId: RuleId, indicator: Indicator, summary: string, parts: FindingParts): Finding {
+  return {
+    ruleId,
+    indicator,
+    summary,
+    facts: parts.facts ?? [],
+    missing: parts.missing ?? [],
+    assumptions: parts.assumptions ?? [],
+    notes: parts.notes ?? [],
+    sources: parts.sources,
+    suggestions: parts.suggestions ?? [],
+  };
+}
+
+/** A number for a summary/threshold, without float noise: 3 -> "3.0" when the setting is written with one decimal. */
+export function num(value: number, decimals = 1): string {
+  return Number.isInteger(value) && decimals > 0 ? value.toFixed(decimals) : String(Number(value.toFixed(4)));
+}

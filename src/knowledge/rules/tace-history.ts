@@ -1,0 +1,48 @@
+/**
+ * R17: latest completed TACE fewer than 35 days ago -> TACE-INTERVAL warning.
+ * R18: a completed TACE within 365 days and no CT/MRI dated after it -> TACE-REIMAGE warning.
+ */
+import type { ProcedureFact, PatientRecord } from '../../fhir/record.js';
+import type { Fact, Finding } from '../types.js';
+import { finding, gapTexts, IMAGING_KEYS, type RuleContext } from './context.js';
+
+export function latestProcedure(record: PatientRecord, concept: ProcedureFact['concept']): ProcedureFact | undefined {
+  return record.procedures.filter((p) => p.concept === concept).sort((a, b) => a.ageDays - b.ageDays)[0];
+}
+
+export function procedureFact(p: ProcedureFact, threshold?: string): Fact {
+  const fact: Fact = { label: p.concept === 'tace' ? 'Last TACE' : 'Hepatectomy', value: `${p.code.display ?? p.code.code} (${p.code.code})`, date: p.date, ageDays: p.ageDays, resource: p.resource };
+  if (threshold) fact.threshold = threshold;
+  return fact;
+}
+
+/** CT or MRI strictly after a date (response imaging). */
+export function crossSectionalAfter(record: PatientRecord, date: string) {
+  return record.imaging.filter((i) => (i.modality === 'ct' || i.modality === 'mri') && i.date > date);
+}
+
+export function intervalRule(ctx: RuleContext): Finding | undefined {
+  const last = latestProcedure(ctx.record, 'tace');
+  const min = ctx.settings.taceRepeatIntervalDays;
+  if (!last || last.ageDays < 0 || last.ageDays >= min) return undefined;
+  return finding('TACE-INTERVAL', 'warning', `Last TACE ${last.ageDays} days ago (<${min} days): too early to repeat`, {
+    facts: [procedureFact(last, `< ${min} days (seed: repeat interval 35 days to 3 months, >= 3 weeks after recovery)`)],
+    sources: ['seed'],
+  });
+}
+
+export function reimageRule(ctx: RuleContext): Finding | undefined {
+  const last = latestProcedure(ctx.record, 'tace');
+  if (!last || last.ageDays > ctx.settings.reimageWindowDays) return undefined;
+  if (crossSectionalAfter(ctx.record, last.date).length > 0) return undefined;
+  const reason = `Response imaging after TACE of ${last.date} before re-treatment`;
+  return finding('TACE-REIMAGE', 'warning', `No CT/MRI since the last TACE on ${last.date} (${last.ageDays} days ago): assess response before repeating`, {
+    facts: [procedureFact(last, `TACE within ${ctx.settings.reimageWindowDays} days with no CT/MRI after it`)],
+    missing: [`No completed CT or MRI of the abdomen/liver dated after ${last.date}`, ...gapTexts(ctx.record, IMAGING_KEYS)],
+    notes: ['Seed: withhold re-intervention if imaging shows dense lipiodol deposition, necrosis and no new lesions (mRECIST).'],
+    sources: ['seed'],
+    suggestions: [{ orderable: 'ct-multiphase', reason }, { orderable: 'mri-multiphase', reason }],
+  });
+}
+
+

@@ -1,0 +1,127 @@
+import { alerts, evaluatePatientView, find, ids, rec } from './record-builder.js';
+
+describe('S1/S2 surveillance', () => {
+  const current = (b: ReturnType<typeof rec>) => b.imaging('us', 30).lab('afp', 5, 30);
+  it('cirrhosis, any sex, no imaging/AFP -> SURV-OVERDUE naming both, with US and AFP suggestions', () => {
+    const f = find(evaluatePatientView(rec().patient(30, 'female').condition('cirrhosis').build()), 'SURV-OVERDUE')!;
+    expect(f.summary).toContain('no liver imaging and no AFP');
+    expect(f.suggestions.map((s) => s.orderable)).toEqual(['liver-us', 'afp']);
+  });
+  it('current US and AFP -> no card', () => {
+    expect(alerts(evaluatePatientView(current(rec().patient(60, 'male').condition('cirrhosis')).build()))).toEqual([]);
+  });
+  it.each([[183, []], [184, ['SURV-OVERDUE:warning']]])('imaging %p days old -> %j', (age, expected) => {
+    expect(alerts(evaluatePatientView(rec().patient(60, 'male').condition('cirrhosis').imaging('us', age).lab('afp', 5, 10).build()))).toEqual(expected);
+  });
+  it.each([[183, []], [184, ['SURV-OVERDUE:warning']]])('AFP %p days old -> %j', (age, expected) => {
+    expect(alerts(evaluatePatientView(rec().patient(60, 'male').condition('cirrhosis').imaging('ct', 10).lab('afp', 5, age).build()))).toEqual(expected);
+  });
+  it.each([
+    [39, 'male', []],
+    [40, 'male', ['SURV-OVERDUE:warning']],
+    [49, 'female', []],
+    [50, 'female', ['SURV-OVERDUE:warning']],
+  ] as const)('age %p %s with chronic HCV -> %j', (age, sex, expected) => {
+    expect(alerts(evaluatePatientView(rec().patient(age, sex).condition('chronicHepatitisC').build()))).toEqual(expected);
+  });
+  it('site policy male age 35', () => {
+    expect(alerts(evaluatePatientView(rec().patient(35, 'male').condition('type2Diabetes').build(), { maleSurveillanceAgeYears: 35 }))).toEqual(['SURV-OVERDUE:warning']);
+  });
+  it('E4: chronic HBV with family history at any adult age; 17 years is not adult', () => {
+    expect(alerts(evaluatePatientView(rec().patient(25, 'female').condition('chronicHepatitisB').condition('familyHistoryLiverCancer').build()))).toEqual(['SURV-OVERDUE:warning']);
+    expect(alerts(evaluatePatientView(rec().patient(17, 'female').condition('chronicHepatitisB').condition('familyHistoryLiverCancer').build()))).toEqual([]);
+  });
+  it('no risk factor, or known liver cancer -> no surveillance card', () => {
+    expect(alerts(evaluatePatientView(rec().patient(70, 'male').build()))).toEqual([]);
+    expect(find(evaluatePatientView(rec().patient(70, 'male').condition('cirrhosis').condition('hcc').build()), 'SURV-OVERDUE')).toBeUndefined();
+  });
+  it('truncated observations: the card says data were incomplete', () => {
+    const b = rec().patient(60, 'male').condition('cirrhosis').imaging('us', 10).gap({ key: 'observations', kind: 'truncated', detail: 'paging bound reached' });
+    const f = find(evaluatePatientView(b.build()), 'SURV-OVERDUE')!;
+    expect(f.missing.join(' ')).toContain('Incomplete data (observations)');
+  });
+});
+
+describe('S3/S4 AFP', () => {
+  it.each([
+    [19.9, []],
+    [20, ['AFP-ELEVATED:warning']],
+    [400, ['AFP-ELEVATED:warning']],
+    [400.1, ['AFP-HIGH:warning']],
+  ])('AFP %p ng/mL -> %j', (value, expected) => {
+    expect(alerts(evaluatePatientView(rec().patient(60, 'male').lab('afp', value).build()))).toEqual(expected);
+  });
+  it('pregnant: info instead of warning', () => {
+    expect(ids(evaluatePatientView(rec().patient(30, 'female').lab('afp', 500).condition('pregnancy').build()))).toEqual(['AFP-HIGH:info']);
+  });
+  it('woman of child-bearing age without recorded pregnancy: hCG suggested', () => {
+    const f = find(evaluatePatientView(rec().patient(30, 'female').lab('afp', 50).build()), 'AFP-ELEVATED')!;
+    expect(f.suggestions.map((s) => s.orderable)).toEqual(['ct-multiphase', 'mri-multiphase', 'afp', 'hcg']);
+  });
+  it('known liver cancer or AFP older than 183 days: no card', () => {
+    expect(alerts(evaluatePatientView(rec().patient(60, 'male').lab('afp', 500).condition('hcc').build()))).toEqual([]);
+    expect(alerts(evaluatePatientView(rec().patient(60, 'male').lab('afp', 500, 184).build()))).toEqual([]);
+  });
+});
+
+describe('F1 post-TACE imaging', () => {
+  const hcc = () => rec().patient(60, 'male').condition('hcc');
+  it.each([
+    [27, []],
+    [28, ['FU-POST-TACE-IMAGING:info']],
+    [42, ['FU-POST-TACE-IMAGING:info']],
+    [43, ['FU-POST-TACE-IMAGING:warning']],
+    [365, ['FU-POST-TACE-IMAGING:warning']],
+    [366, []],
+  ])('TACE %p days ago, no CT/MRI -> %j', (age, expected) => {
+    expect(ids(evaluatePatientView(hcc().procedure('tace', age).build()))).toEqual(expected);
+  });
+  it('CT after the TACE: no card', () => {
+    expect(ids(evaluatePatientView(hcc().procedure('tace', 50).imaging('ct', 20).build()))).toEqual([]);
+  });
+  it('no liver-cancer context: no card', () => {
+    expect(ids(evaluatePatientView(rec().patient(60, 'male').procedure('tace', 50).build()))).toEqual([]);
+  });
+});
+
+describe('F2 post-resection AFP', () => {
+  const resected = (age: number) => rec().patient(60, 'male').condition('hcc').procedure('hepatectomy', age);
+  it('pre-op AFP > 20 and none after, >= 60 d -> warning "not rechecked"', () => {
+    const f = find(evaluatePatientView(resected(60).lab('afp', 150, 70).build()), 'FU-POST-RESECTION-AFP')!;
+    expect(f.indicator).toBe('warning');
+    expect(f.summary).toContain('not rechecked');
+  });
+  it('59 days after resection: no card yet', () => {
+    expect(ids(evaluatePatientView(resected(59).lab('afp', 150, 70).build()))).toEqual([]);
+  });
+  it('pre-op AFP 20 (not > 20): no card; pre-op older than 90 d before R: no card', () => {
+    expect(ids(evaluatePatientView(resected(100).lab('afp', 20, 110).build()))).toEqual([]);
+    expect(ids(evaluatePatientView(resected(100).lab('afp', 150, 191).build()))).toEqual([]);
+  });
+  it('pre-op exactly 90 days before R counts', () => {
+    expect(ids(evaluatePatientView(resected(100).lab('afp', 150, 190).build()))).toEqual(['FU-POST-RESECTION-AFP:warning']);
+  });
+  it('AFP after R > 20 drawn >= 60 d after R -> warning; < 60 d -> info; <= 20 -> none', () => {
+    expect(ids(evaluatePatientView(resected(100).lab('afp', 150, 110).lab('afp', 35, 40).build()))).toEqual(['FU-POST-RESECTION-AFP:warning']);
+    expect(ids(evaluatePatientView(resected(100).lab('afp', 150, 110).lab('afp', 35, 41).build()))).toEqual(['FU-POST-RESECTION-AFP:info']);
+    expect(ids(evaluatePatientView(resected(100).lab('afp', 150, 110).lab('afp', 20, 10).build()))).toEqual([]);
+  });
+});
+
+describe('F3 post-resection viral load', () => {
+  it('chronic HBV and no HBV DNA after R -> info with HBV DNA suggestion', () => {
+    const f = find(evaluatePatientView(rec().patient(60, 'male').condition('hcc').condition('chronicHepatitisB').procedure('hepatectomy', 30).lab('hbvDna', 100, 40).build()), 'FU-POST-RESECTION-VIRAL')!;
+    expect(f.indicator).toBe('info');
+    expect(f.suggestions.map((s) => s.orderable)).toEqual(['hbv-dna']);
+  });
+  it('HBV DNA after R -> none; resection 366 d ago -> none', () => {
+    expect(ids(evaluatePatientView(rec().patient(60, 'male').condition('hcc').condition('chronicHepatitisB').procedure('hepatectomy', 30).lab('hbvDna', 100, 10).build()))).toEqual([]);
+    expect(ids(evaluatePatientView(rec().patient(60, 'male').condition('hcc').condition('chronicHepatitisC').procedure('hepatectomy', 366).build()))).toEqual([]);
+  });
+});
+
+describe('DQ-UNIT on patient-view', () => {
+  it('AFP with an unconvertible unit -> info', () => {
+    expect(ids(evaluatePatientView(rec().patient(60, 'male').ignored('afp', 'unit').build()))).toEqual(['DQ-UNIT:info']);
+  });
+});
