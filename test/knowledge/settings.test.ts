@@ -56,11 +56,11 @@ describe('site policy', () => {
   });
 });
 
-describe('docs/rules-table.md', () => {
+describe('README rules and settings tables', () => {
   it('lists every rule id and every setting key', async () => {
     const { readFileSync } = await import('node:fs');
     const { ALL_RULE_IDS } = await import('../../src/knowledge/types.js');
-    const doc = readFileSync(new URL('../../docs/rules-table.md', import.meta.url), 'utf8');
+    const doc = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const id of ALL_RULE_IDS) expect(doc).toContain(`| \`${id}\` |`);
     for (const key of SETTING_KEYS) expect(doc).toContain(`| \`${key}\` | ${String(DEFAULT_SETTINGS[key])}`);
   });

@@ -60,6 +60,11 @@ function labItem(ctx: RuleContext, concept: 'bilirubin' | 'albumin' | 'inr', poi
   return { item: concept, min: 1, max: 3, basis: 'unknown: counted as 1-3 points', facts: [], missing: unusableLabText(ctx.record, concept, days) };
 }
 
+/** "INR", "Total bilirubin", "ascites": how the card names a Child-Pugh item. */
+function itemLabel(item: ItemScore['item']): string {
+  return item === 'ascites' || item === 'encephalopathy' ? item : LAB_LABELS[item];
+}
+
 function severityPoints(c: ConditionFact, item: 'ascites' | 'encephalopathy'): [number, number] {
   if (c.severity === 'severe') return [3, 3];
   if (c.severity === 'moderate') return item === 'ascites' ? [3, 3] : [2, 2];
@@ -162,7 +167,7 @@ export function childPughRule(ctx: RuleContext): Finding | undefined {
   const facts = cp.items.flatMap((item) => item.facts);
   const missing = [...cp.items.flatMap((i) => (i.missing ? [i.missing] : [])), ...gapTexts(ctx.record, [...LAB_KEYS, ...CONDITION_KEYS])];
   const assumptions = cp.items.flatMap((i) => (i.assumption ? [i.assumption] : []));
-  const breakdown = `Child-Pugh points: ${cp.items.map((i) => `${i.item} ${i.basis}`).join('; ')}. Score ${interval} (A 5-6, B ${s.cpClassBMinScore}-${s.cpClassCMinScore - 1}, C ${s.cpClassCMinScore}-15).`;
+  const breakdown = `Child-Pugh points: ${cp.items.map((i) => `${itemLabel(i.item)} ${i.basis}`).join('; ')}. Score ${interval} (A 5-6, B ${s.cpClassBMinScore}-${s.cpClassCMinScore - 1}, C ${s.cpClassCMinScore}-15).`;
   const notes = [breakdown, ...caveats(ctx, cp), ...infoLines(ctx, cp)];
   const sources = ['seed', 'cirse2021', 'easl-eortc-2012', 'bclc2022', 'child-pugh'] as const;
   const parts = { facts, missing, assumptions, notes, sources: [...sources] };
@@ -171,7 +176,7 @@ export function childPughRule(ctx: RuleContext): Finding | undefined {
     return finding('TACE-CP-C', 'critical', `Child-Pugh C (score ${interval}): TACE contraindicated`, parts);
   }
   if (cp.max >= s.cpClassCMinScore) {
-    const unknown = cp.items.filter((i) => i.min !== i.max).map((i) => i.item);
+    const unknown = cp.items.filter((i) => i.min !== i.max).map((i) => itemLabel(i.item));
     const suggestions: SuggestedOrder[] = cp.items
       .filter((i): i is ItemScore & { item: 'bilirubin' | 'albumin' | 'inr' } => i.missing !== undefined && i.item in CP_LAB_ORDERABLE)
       .map((i) => ({ orderable: CP_LAB_ORDERABLE[i.item], reason: `Pre-TACE Child-Pugh: ${LAB_LABELS[i.item]} missing or older than ${s.labFreshnessDays} days` }));
