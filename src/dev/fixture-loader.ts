@@ -8,6 +8,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveRelativeDates } from '../fixtures/relative-dates.js';
+import { rewriteReferences } from './transaction-chunks.js';
 
 export interface LoadFixturesOptions {
   /** FHIR base URL, e.g. `http://127.0.0.1:8103/fhir` */
@@ -105,24 +106,6 @@ function entryLabel(entry: fhir4.BundleEntry, index: number): string {
 }
 
 const ok = (status: number): boolean => status >= 200 && status < 300;
-
-/** Every `"reference": "urn:uuid:…"` replaced by the id the server assigned. */
-function rewriteReferences<T>(value: T, assigned: Map<string, string>): T {
-  if (assigned.size === 0) return value;
-  const walk = (item: unknown): unknown => {
-    if (Array.isArray(item)) return item.map(walk);
-    if (item && typeof item === 'object') {
-      return Object.fromEntries(
-        Object.entries(item as Record<string, unknown>).map(([key, child]) => [
-          key,
-          key === 'reference' && typeof child === 'string' && assigned.has(child) ? assigned.get(child) : walk(child),
-        ]),
-      );
-    }
-    return item;
-  };
-  return walk(value) as T;
-}
 
 /** The reference (`Type/id`) a create answered with, from the body or the Location header's body. */
 function createdReference(body: unknown): string | undefined {

@@ -17,7 +17,9 @@ export function needsChunking(bundle: fhir4.Bundle): boolean {
   return (bundle.entry ?? []).filter(isPut).length > MAX_TRANSACTION_UPDATES;
 }
 
-function rewriteReferences<T>(value: T, assigned: ReadonlyMap<string, string>): T {
+/** Every `"reference": "urn:uuid:…"` replaced by the id the server assigned. */
+export function rewriteReferences<T>(value: T, assigned: ReadonlyMap<string, string>): T {
+  if (assigned.size === 0) return value;
   const walk = (item: unknown): unknown => {
     if (Array.isArray(item)) return item.map(walk);
     if (item && typeof item === 'object') {
