@@ -3,12 +3,15 @@
  * run order-select for the tace-cpc fixture, see the critical card first with its values, override it with a reason,
  * and find the override in GET /cds-services/{id}/feedback. Screenshot: test-artifacts/preview.png.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { PACKAGE_ROOT } from '../../src/config.js';
+import { renderMarkdown } from '../../src/preview/markdown.js';
+import { orderCards } from '../../src/preview/routes.js';
 import { testService } from '../helpers/service.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -142,4 +145,41 @@ describe('card preview API', () => {
       await prod.close();
     }
   });
+});
+
+describe('preview helpers', () => {
+  it('renders Markdown but shows raw HTML as text and drops non-http links', () => {
+    const html = renderMarkdown('**Bilirubin** 3.4 mg/dL <script>alert(1)</script> <img src=x onerror=alert(1)> [x](javascript:alert(1)) [ok](https://example.org/a)');
+    expect(html).toContain('<strong>Bilirubin</strong>');
+    expect(html).not.toMatch(/<script|<img|javascript:/i);
+    expect(html).toContain('&lt;script&gt;');
+    expect(html).toContain('href="https://example.org/a"');
+  });
+
+  it('orders cards critical > warning > info, keeping the order within a level', () => {
+    const cards = [
+      { indicator: 'info' as const, id: 1 },
+      { indicator: 'warning' as const, id: 2 },
+      { indicator: 'critical' as const, id: 3 },
+      { indicator: 'warning' as const, id: 4 },
+      { indicator: 'critical' as const, id: 5 },
+    ];
+    expect(orderCards(cards).map((c) => c.id)).toEqual([3, 5, 2, 4, 1]);
+  });
+});
+
+const builtDemo = existsSync(join(PACKAGE_ROOT, 'dist', 'src', 'dev', 'fhir-server.js'));
+(builtDemo ? describe : describe.skip)('npm run demo -- --once (built dist)', () => {
+  it('loads the fixtures into the loopback FHIR server, prints cards fetched from it and both URLs, then exits 0', async () => {
+    const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, [join(PACKAGE_ROOT, 'scripts', 'demo.mjs'), '--once'], { cwd: PACKAGE_ROOT, timeout: 60_000, env: { ...process.env, FEEDBACK_DB: join(PACKAGE_ROOT, '.demo', 'test-feedback.sqlite') } }, (error, out) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: out });
+      });
+    });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/hcc-tace-cpc\s+order-select\s+critical\s+TACE-CP-C\s+Child-Pugh C/);
+    expect(stdout).toMatch(/hcc-afp-high\s+patient-view\s+warning\s+AFP-HIGH/);
+    expect(stdout).toMatch(/card preview:\s+http:\/\/127\.0\.0\.1:\d+\/preview/);
+    expect(stdout).toMatch(/FHIR server:\s+http:\/\/127\.0\.0\.1:\d+\/fhir/);
+  }, 60_000);
 });
