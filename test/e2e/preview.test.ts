@@ -101,6 +101,17 @@ describeBrowser('card preview page in headless Chromium', () => {
     expect(item?.outcome).toBe('overridden');
     expect(item?.overrideReason?.userComment).toBe('discussed at tumour board');
     expect([item?.overrideReason?.reason?.display, item?.overrideReason?.reason?.code]).toContain(reasonText);
+
+    // Accept the suggestion on the first card that offers one.
+    const suggesting = page.locator('#cards article.card', { has: page.locator('button.accept') }).first();
+    const suggestingUuid = await suggesting.getAttribute('data-uuid');
+    await suggesting.locator('button.accept').first().click();
+    await suggesting.locator('.outcome[data-outcome="accepted"]').waitFor();
+    const after = (await (await fetch(`${baseUrl}/cds-services/hcc-tace-order-select/feedback`)).json()) as {
+      feedback: Array<{ card: string; outcome: string; acceptedSuggestions?: Array<{ id: string }> }>;
+    };
+    const accepted = after.feedback.find((f) => f.card === suggestingUuid && f.outcome === 'accepted');
+    expect(accepted?.acceptedSuggestions?.length).toBe(1);
     expect(consoleErrors).toEqual([]);
     await page.close();
   });
