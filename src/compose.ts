@@ -9,13 +9,14 @@ import { PatientRecordBuilder } from './fhir/build-record.js';
 import { createDataSettings } from './fhir/data-settings.js';
 import { FhirDataResolver } from './fhir/resolver.js';
 import { loadValueSets } from './fhir/value-sets.js';
-import { createApp } from './http/app.js';
+import { createApp, type AppDeps } from './http/app.js';
 import { createClientAuthenticator } from './auth/create-authenticator.js';
 import type { JwtAuthenticatorOptions } from './auth/jwt-authenticator.js';
 import type { ClientAuthenticator } from './http/client-auth.js';
 import { Metrics } from './http/metrics.js';
 import { ConsensusKnowledgeBase } from './knowledge/engine.js';
 import { loadSettings } from './knowledge/site-policy.js';
+import { previewRoutes } from './preview/routes.js';
 
 export interface ComposeOptions {
   /** Fixed clock for tests and demos. */
@@ -47,7 +48,7 @@ export async function composeService(config: AppConfig, logger: Logger, options:
   const feedback = new FeedbackStore(config.feedbackDbPath);
   const now = options.now ?? (() => new Date());
 
-  const app = createApp({
+  const deps: AppDeps = {
     config,
     registry,
     validators,
@@ -71,7 +72,10 @@ export async function composeService(config: AppConfig, logger: Logger, options:
     metrics,
     auth,
     logger,
-  });
+  };
+  // The development card preview (GET /preview); config.previewEnabled is false under NODE_ENV=production.
+  if (config.previewEnabled) deps.extraRoutes = previewRoutes(deps);
+  const app = createApp(deps);
 
   return {
     app,
