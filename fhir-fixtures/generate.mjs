@@ -102,7 +102,8 @@ function fixture(name) {
       const { clinical = 'active', verification = 'confirmed', severity, bodySite, onsetDays = 400 } = extra;
       const resource = {
         resourceType: 'Condition', id: id('cond'),
-        clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: clinical }] },
+        // FHIR R4 con-5: no clinicalStatus on an entered-in-error Condition.
+        ...(verification === 'entered-in-error' ? {} : { clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: clinical }] } }),
         verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: verification }] },
         category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-category', code: 'problem-list-item' }] }],
         code: { coding: [{ system, code, display }] }, subject, onsetDateTime: d(onsetDays),
