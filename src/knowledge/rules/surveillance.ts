@@ -7,7 +7,7 @@
  */
 import type { ConditionConcept } from '../../fhir/record.js';
 import type { Fact, Finding, SuggestedOrder } from '../types.js';
-import { CONDITION_KEYS, conditionFact, conditions, finding, gapTexts, IMAGING_KEYS, lab, LAB_KEYS, labFact, liverCancerConditions, unusableLabText, type RuleContext } from './context.js';
+import { CONDITION_KEYS, CONDITION_LABELS, conditionFact, conditions, finding, gapTexts, IMAGING_KEYS, lab, LAB_KEYS, labFact, liverCancerConditions, unusableLabText, type RuleContext } from './context.js';
 
 const RISK_FACTORS: readonly ConditionConcept[] = ['chronicHepatitisB', 'chronicHepatitisC', 'alcoholUseDisorder', 'type2Diabetes', 'familyHistoryLiverCancer'];
 
@@ -43,7 +43,7 @@ export function surveillanceEligibility(ctx: RuleContext): Eligibility {
     const knownSex = sex === 'male' || sex === 'female';
     const limit = sex === 'female' ? s.femaleSurveillanceAgeYears : s.maleSurveillanceAgeYears;
     if (age >= limit) {
-      reasons.push(`${knownSex ? sex : 'sex not recorded as male/female'}, age ${age} (>= ${limit}) with ${risks.map((r) => r.concept).join(', ')}`);
+      reasons.push(`${knownSex ? sex : 'sex not recorded as male/female'}, age ${age} (>= ${limit}) with ${risks.map((r) => CONDITION_LABELS[r.concept].toLowerCase()).join(', ')}`);
       if (!knownSex) assumptions.push(`sex "${sex ?? 'not recorded'}": the lower (male) age limit ${s.maleSurveillanceAgeYears} was applied`);
       facts.push(...risks.map((c) => conditionFact(c)));
     }
