@@ -43,7 +43,7 @@ export function surveillanceEligibility(ctx: RuleContext): Eligibility {
     const knownSex = sex === 'male' || sex === 'female';
     const limit = sex === 'female' ? s.femaleSurveillanceAgeYears : s.maleSurveillanceAgeYears;
     if (age >= limit) {
-      reasons.push(`${knownSex ? sex : 'sex not recorded as male/female'}, age ${age} (>= ${limit}) with ${risks.map((r) => CONDITION_LABELS[r.concept].toLowerCase()).join(', ')}`);
+      reasons.push(`${knownSex ? sex : 'sex not recorded as male/female'}, age ${age} (>= ${limit}) with ${risks.map((r) => CONDITION_LABELS[r.concept]).join(', ')}`);
       if (!knownSex) assumptions.push(`sex "${sex ?? 'not recorded'}": the lower (male) age limit ${s.maleSurveillanceAgeYears} was applied`);
       facts.push(...risks.map((c) => conditionFact(c)));
     }
