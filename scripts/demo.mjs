@@ -3,7 +3,6 @@
 // the cards printed as a table, then both servers stay up (with the card preview page) until Ctrl-C.
 // Usage: npm run demo [-- --port 3000 --fhir-port 8103] [--once]   (--once: print and exit; ports default to free ones)
 // Needs the built dist/ (the npm script builds first when it is stale).
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,7 +37,7 @@ const RANK = { critical: 0, warning: 1, info: 2 };
 
 const { startFhirServer } = await import('../dist/src/dev/fhir-server.js');
 const { loadFixtures } = await import('../dist/src/dev/fixture-loader.js');
-const { FIXTURES_DIR, loadManifest, taceDraftOrder } = await import('../dist/src/fixtures/fixtures.js');
+const { FIXTURES_DIR, fixtureHookRequest, loadManifest } = await import('../dist/src/fixtures/fixtures.js');
 const { calendarDate } = await import('../dist/src/calendar.js');
 const { loadConfig, PACKAGE_ROOT } = await import('../dist/src/config.js');
 const { composeService } = await import('../dist/src/compose.js');
@@ -96,16 +95,12 @@ try {
     const entry = manifest.fixtures.find((f) => f.name === name);
     if (!entry) continue;
     for (const [hook, serviceId] of HOOKS) {
-      const context = { userId: 'Practitioner/demo', patientId: entry.patientId };
-      if (hook !== 'patient-view') {
-        const order = taceDraftOrder(entry.patientId);
-        context.draftOrders = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: order }] };
-        if (hook === 'order-select') context.selections = [`ServiceRequest/${order.id}`];
-      }
+      // No bundle: no prefetch, so every key is fetched from the FHIR server.
+      const hookRequest = { ...fixtureHookRequest(entry, hook, {}), fhirServer: fhir.baseUrl };
       const response = await fetch(`${cdsUrl}/cds-services/${serviceId}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ hook, hookInstance: randomUUID(), fhirServer: fhir.baseUrl, context }),
+        body: JSON.stringify(hookRequest),
       });
       const body = await response.json();
       if (!response.ok) {

@@ -5,13 +5,12 @@
  * Mounted only when config.previewEnabled (never under NODE_ENV=production).
  */
 import express from 'express';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../config.js';
 import { handleHookCall, type HookCallDeps } from '../cds-hooks/hook-call.js';
-import type { Card, HookName, HookRequest } from '../cds-hooks/types.js';
+import type { Card } from '../cds-hooks/types.js';
 import { badRequest } from '../http/operation-outcome.js';
-import { loadFixture, loadManifest, prefetchFor, taceDraftOrder, type ManifestEntry } from '../fixtures/fixtures.js';
+import { fixtureHookRequest, loadFixture, loadManifest } from '../fixtures/fixtures.js';
 import { renderMarkdown } from './markdown.js';
 
 export const PREVIEW_STATIC_DIR = join(PACKAGE_ROOT, 'src', 'preview', 'static');
@@ -27,21 +26,6 @@ export function orderCards<T extends { indicator: Card['indicator'] }>(cards: re
 }
 
 /** The CDS Hooks request an EHR would send for a fixture patient: prefetch filled from the fixture, a draft TACE order for order hooks. */
-export function fixtureHookRequest(entry: ManifestEntry, hook: HookName, prefetchTemplates: Record<string, string>, bundle: fhir4.Bundle): HookRequest {
-  const context: HookRequest['context'] = { userId: 'Practitioner/preview', patientId: entry.patientId };
-  if (hook !== 'patient-view') {
-    const order = taceDraftOrder(entry.patientId);
-    context.draftOrders = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: order }] };
-    if (hook === 'order-select') context.selections = [`ServiceRequest/${order.id ?? ''}`];
-  }
-  return {
-    hook,
-    hookInstance: randomUUID(),
-    context,
-    prefetch: prefetchFor({ prefetch: prefetchTemplates }, bundle) as HookRequest['prefetch'],
-  };
-}
-
 export interface PreviewCard extends Card {
   detailHtml?: string;
 }
