@@ -25,6 +25,8 @@ export interface ComposeOptions {
   /** JWT check tuning (clock, JWKS cool-down, replay cache size) for tests; defaults suit production. */
   authOptions?: Omit<JwtAuthenticatorOptions, 'metrics'>;
   defaultMetrics?: boolean;
+  /** More routes, mounted before the 404 handler (the benchmark's Express floor). */
+  extraRoutes?: (app: express.Express) => void;
 }
 
 export interface ComposedService {
@@ -74,7 +76,14 @@ export async function composeService(config: AppConfig, logger: Logger, options:
     logger,
   };
   // The development card preview (GET /preview); config.previewEnabled is false under NODE_ENV=production.
-  if (config.previewEnabled) deps.extraRoutes = previewRoutes(deps);
+  const preview = config.previewEnabled ? previewRoutes(deps) : undefined;
+  const extra = options.extraRoutes;
+  if (preview || extra) {
+    deps.extraRoutes = (app) => {
+      preview?.(app);
+      extra?.(app);
+    };
+  }
   const app = createApp(deps);
 
   return {
