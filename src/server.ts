@@ -38,7 +38,11 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    // Keep-alive connections become idle once their in-flight response is sent: close them as they do.
+    const closeIdle = setInterval(() => server.closeIdleConnections(), 50);
+    closeIdle.unref();
     server.close(() => {
+      clearInterval(closeIdle);
       void service.close().then(() => {
         logger.info('stopped');
         process.exit(0);
