@@ -18,7 +18,18 @@ export function calendarDate(instant: Date, timeZone: string): string {
 
 /** Whole days from `from` to `to` (both YYYY-MM-DD); positive when `to` is later. */
 export function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+  return Math.round((midnightUtc(to) - midnightUtc(from)) / 86_400_000);
+}
+
+// `to` is nearly always today: remember the last date parsed.
+let lastDate = '';
+let lastMs = Number.NaN;
+function midnightUtc(date: string): number {
+  if (date !== lastDate) {
+    lastMs = Date.parse(`${date}T00:00:00Z`);
+    lastDate = date;
+  }
+  return lastMs;
 }
 
 /**

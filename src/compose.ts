@@ -37,7 +37,7 @@ export interface ComposedService {
 }
 
 /** Builds everything once at start-up (schemas, value sets, settings, registry); requests only run the pipeline. */
-export async function composeService(config: AppConfig, logger: Logger, options: ComposeOptions = {}): Promise<ComposedService> {
+export async function composeDeps(config: AppConfig, logger: Logger, options: ComposeOptions = {}): Promise<AppDeps> {
   const validators = compileValidators();
   // Settings and site policy: read and schema-checked once; a bad SITE_POLICY_FILE stops start-up naming the field.
   const settings = loadSettings(config.sitePolicyFile);
@@ -84,12 +84,16 @@ export async function composeService(config: AppConfig, logger: Logger, options:
       extra?.(app);
     };
   }
-  const app = createApp(deps);
+  return deps;
+}
 
+export async function composeService(config: AppConfig, logger: Logger, options: ComposeOptions = {}): Promise<ComposedService> {
+  const deps = await composeDeps(config, logger, options);
+  const app = createApp(deps);
   return {
     app,
-    feedback,
-    metrics,
-    close: async () => feedback.close(),
+    feedback: deps.feedback,
+    metrics: deps.metrics,
+    close: async () => deps.feedback.close(),
   };
 }

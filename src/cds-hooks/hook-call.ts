@@ -93,8 +93,16 @@ export async function handleHookCall(serviceId: string, body: unknown, deps: Hoo
     return { service, request, cards: [], findings: [], fhirRequests: 0 };
   }
 
-  const deadline = AbortSignal.timeout(deps.hookDeadlineMs);
-  const data = await deps.resolver.resolve(service, request, deadline);
+  // A plain timer, cleared when the data is in: AbortSignal.timeout would keep a timer and the signal alive for the
+  // whole deadline after every call (thousands of them under load).
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), deps.hookDeadlineMs);
+  let data: ResolvedData;
+  try {
+    data = await deps.resolver.resolve(service, request, deadline.signal);
+  } finally {
+    clearTimeout(timer);
+  }
   const today = deps.today();
   const record = deps.records.build(data, { today, patientId: request.context.patientId });
   const input: EvaluationInput = { hook: service.hook, record, taceOrders: orders, patientId: request.context.patientId };

@@ -36,15 +36,18 @@ const PREGNANCY_RANK: Record<string, number> = { 'not-pregnant': 0, unknown: 1, 
 interface BuildContext {
   today: string;
   patientId: string;
+  /** Calendar dates already worked out in this call: a lab panel shares one timestamp across its results. */
+  dates: Map<string, string | undefined>;
 }
 
 type Outcome = { ok: true; value: LabValue } | { ok: false; ignored: IgnoredObservation };
 
-const codeRef = (coding: fhir4.Coding): CodeRef => ({
-  ...(coding.system !== undefined ? { system: coding.system } : {}),
-  code: coding.code ?? '',
-  ...(coding.display !== undefined ? { display: coding.display } : {}),
-});
+// Built field by field: a spread of conditional objects costs several times more, and this runs for every coding.
+const codeRef = (coding: fhir4.Coding): CodeRef => {
+  const ref: CodeRef = coding.system !== undefined ? { system: coding.system, code: coding.code ?? '' } : { code: coding.code ?? '' };
+  if (coding.display !== undefined) ref.display = coding.display;
+  return ref;
+};
 /** The prefetch key a resource type is read under (hooks/*.json), for data gaps the cards report. */
 const KEY_OF_TYPE: Record<string, string> = {
   Observation: 'observations',
@@ -93,6 +96,12 @@ function timestampKey(effective: string): string {
   return effective;
 }
 
+function ignored(concept: LabConcept, resource: string, date: string | undefined, reason: IgnoreReason, detail: string): Outcome {
+  const item: IgnoredObservation = { concept, resource, reason, detail };
+  if (date) item.date = date;
+  return { ok: false, ignored: item };
+}
+
 export class PatientRecordBuilder implements RecordBuilder {
   private readonly units: UnitConverter;
 
@@ -105,7 +114,7 @@ export class PatientRecordBuilder implements RecordBuilder {
   }
 
   build(data: ResolvedData, options: { today: string; patientId: string }): PatientRecord {
-    const ctx: BuildContext = { today: options.today, patientId: options.patientId };
+    const ctx: BuildContext = { today: options.today, patientId: options.patientId, dates: new Map() };
     const labs = Object.fromEntries(LAB_CONCEPTS.map((concept): [LabConcept, LabSeries] => [concept, { concept, values: [], ignored: [] }])) as Record<LabConcept, LabSeries>;
     const conditions: Partial<Record<ConditionConcept, ConditionFact[]>> = {};
     const procedures: ProcedureFact[] = [];
@@ -155,10 +164,10 @@ export class PatientRecordBuilder implements RecordBuilder {
         this.observation(resource, ref, ctx, labs);
         break;
       case 'Condition':
-        this.condition(resource, ref, conditions);
+        this.condition(resource, ref, ctx, conditions);
         break;
       case 'FamilyMemberHistory':
-        this.familyHistory(resource, ref, conditions);
+        this.familyHistory(resource, ref, ctx, conditions);
         break;
       case 'Procedure':
         this.procedure(resource, ref, ctx, procedures, imaging);
@@ -196,8 +205,12 @@ export class PatientRecordBuilder implements RecordBuilder {
     return out;
   }
 
-  private date(value: string | undefined): string | undefined {
-    return typeof value === 'string' ? fhirCalendarDate(value, this.timeZone) : undefined;
+  private date(value: string | undefined, ctx: BuildContext): string | undefined {
+    if (typeof value !== 'string') return undefined;
+    if (ctx.dates.has(value)) return ctx.dates.get(value);
+    const date = fhirCalendarDate(value, this.timeZone);
+    ctx.dates.set(value, date);
+    return date;
   }
 
   // ---------------------------------------------------------------- Observations
@@ -220,22 +233,28 @@ export class PatientRecordBuilder implements RecordBuilder {
 
   private labValue(obs: fhir4.Observation, ref: string, concept: LabConcept, coding: fhir4.Coding, ctx: BuildContext): Outcome {
     const effective = obs.effectiveDateTime ?? obs.effectiveInstant ?? obs.effectivePeriod?.end ?? obs.effectivePeriod?.start ?? obs.issued;
-    const date = this.date(effective);
-    const ignore = (reason: IgnoreReason, detail: string): Outcome => ({ ok: false, ignored: { concept, resource: ref, reason, detail, ...(date ? { date } : {}) } });
+    const date = this.date(effective, ctx);
 
-    if (!USABLE_OBSERVATION.has(obs.status)) return ignore('status', `status "${String(obs.status)}" is not final, amended or corrected`);
+    if (!USABLE_OBSERVATION.has(obs.status)) return ignored(concept, ref, date, 'status', `status "${String(obs.status)}" is not final, amended or corrected`);
     if (obs.dataAbsentReason) {
       const why = codings(obs.dataAbsentReason)[0]?.code ?? obs.dataAbsentReason.text ?? 'unspecified';
-      return ignore('data-absent', `no result: dataAbsentReason "${why}"`);
+      return ignored(concept, ref, date, 'data-absent', `no result: dataAbsentReason "${why}"`);
     }
-    if (effective === undefined) return ignore('no-date', 'no effectiveDateTime, effectivePeriod or issued date');
-    if (!date) return ignore('no-date', `date "${effective}" cannot be read`);
-    if (date > ctx.today) return ignore('future-date', `dated ${date}, after today (${ctx.today})`);
+    if (effective === undefined) return ignored(concept, ref, date, 'no-date', 'no effectiveDateTime, effectivePeriod or issued date');
+    if (!date) return ignored(concept, ref, date, 'no-date', `date "${effective}" cannot be read`);
+    if (date > ctx.today) return ignored(concept, ref, date, 'future-date', `dated ${date}, after today (${ctx.today})`);
 
-    const base = { concept, resource: ref, effective, date, ageDays: daysBetween(date, ctx.today), observationCode: codeRef(coding) };
     const value = this.readValue(obs, concept);
-    if (!value.ok) return ignore(value.reason, value.detail);
-    return { ok: true, value: { ...base, ...value.fields } };
+    if (!value.ok) return ignored(concept, ref, date, value.reason, value.detail);
+    // Assigned onto the fields object rather than spread together: this runs for every lab result of every call.
+    const lab = value.fields as LabValue;
+    lab.concept = concept;
+    lab.resource = ref;
+    lab.effective = effective;
+    lab.date = date;
+    lab.ageDays = daysBetween(date, ctx.today);
+    lab.observationCode = codeRef(coding);
+    return { ok: true, value: lab };
   }
 
   private readValue(obs: fhir4.Observation, concept: LabConcept): { ok: true; fields: Omit<LabValue, 'concept' | 'resource' | 'effective' | 'date' | 'ageDays' | 'observationCode'> } | { ok: false; reason: IgnoreReason; detail: string } {
@@ -348,15 +367,15 @@ export class PatientRecordBuilder implements RecordBuilder {
 
   // ---------------------------------------------------------------- Conditions
 
-  private condition(condition: fhir4.Condition, ref: string, out: Partial<Record<ConditionConcept, ConditionFact[]>>): void {
+  private condition(condition: fhir4.Condition, ref: string, ctx: BuildContext, out: Partial<Record<ConditionConcept, ConditionFact[]>>): void {
     const clinical = codings(condition.clinicalStatus)[0]?.code;
     if (clinical !== undefined && !ACTIVE_CLINICAL.has(clinical)) return;
     const verification = codings(condition.verificationStatus)[0]?.code;
     if (verification !== undefined && EXCLUDED_VERIFICATION.has(verification)) return;
     let severity: ConditionFact['severity'];
     for (const c of codings(condition.severity)) severity ??= this.valueSets.severity(codeRef(c));
-    const onsetDate = this.date(condition.onsetDateTime ?? condition.onsetPeriod?.start);
-    const recordedDate = this.date(condition.recordedDate);
+    const onsetDate = this.date(condition.onsetDateTime ?? condition.onsetPeriod?.start, ctx);
+    const recordedDate = this.date(condition.recordedDate, ctx);
     const bodySite = (condition.bodySite ?? []).flatMap((b) => codings(b).map(codeRef));
     const seen = new Set<ConditionConcept>();
     for (const c of codings(condition.code)) {
@@ -380,7 +399,7 @@ export class PatientRecordBuilder implements RecordBuilder {
   }
 
   /** FamilyMemberHistory with a liver-cancer condition -> `familyHistoryLiverCancer` (clinicalStatus carries "active"). */
-  private familyHistory(history: fhir4.FamilyMemberHistory, ref: string, out: Partial<Record<ConditionConcept, ConditionFact[]>>): void {
+  private familyHistory(history: fhir4.FamilyMemberHistory, ref: string, ctx: BuildContext, out: Partial<Record<ConditionConcept, ConditionFact[]>>): void {
     if (history.status === 'entered-in-error') return;
     for (const condition of history.condition ?? []) {
       const match = codings(condition.code).find((c) => this.valueSets.isFamilyMemberLiverCancer(codeRef(c)));
@@ -391,7 +410,7 @@ export class PatientRecordBuilder implements RecordBuilder {
         code: codeRef(match),
         clinicalStatus: 'active',
         unconfirmed: false,
-        ...(history.date ? { recordedDate: this.date(history.date) } : {}),
+        ...(history.date ? { recordedDate: this.date(history.date, ctx) } : {}),
       });
       return;
     }
@@ -402,7 +421,7 @@ export class PatientRecordBuilder implements RecordBuilder {
   private procedure(procedure: fhir4.Procedure, ref: string, ctx: BuildContext, procedures: ProcedureFact[], imaging: ImagingFact[]): void {
     if (procedure.status !== 'completed') return;
     const performed = procedure.performedDateTime ?? procedure.performedPeriod?.start;
-    const date = this.date(performed);
+    const date = this.date(performed, ctx);
     if (!date || date > ctx.today) return;
     const list = codings(procedure.code);
     for (const c of list) {
@@ -416,7 +435,7 @@ export class PatientRecordBuilder implements RecordBuilder {
   }
 
   private imagingFact(ref: string, list: fhir4.Coding[], when: string | undefined, ctx: BuildContext, imaging: ImagingFact[]): void {
-    const date = this.date(when);
+    const date = this.date(when, ctx);
     if (!date || date > ctx.today) return;
     for (const c of list) {
       const modality = this.valueSets.imagingModality(codeRef(c));

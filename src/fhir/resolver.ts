@@ -289,8 +289,18 @@ export class FhirDataResolver implements DataResolver {
   private async fetchPage(key: string, url: string, resourceType: string, search: boolean, call: Call): Promise<Page> {
     if (call.deadline.aborted) throw new KeyFailure(`the hook call's deadline (${this.options.hookDeadlineMs} ms) passed`, 'timeout');
     if (call.cancel.signal.aborted) throw new KeyFailure('cancelled', 'incomplete', true);
-    const timeout = AbortSignal.timeout(this.options.fhirTimeoutMs);
-    const signal = AbortSignal.any([call.deadline, call.cancel.signal, timeout]);
+    // One controller per request, aborted by its own timer, the call's deadline or the call's fail-fast switch; all
+    // three links are undone when the request ends (AbortSignal.any/timeout keep them alive much longer).
+    const request = new AbortController();
+    const abort = (): void => request.abort();
+    const timeout = { timedOut: false };
+    const timer = setTimeout(() => {
+      timeout.timedOut = true;
+      request.abort();
+    }, this.options.fhirTimeoutMs);
+    call.deadline.addEventListener('abort', abort, { once: true });
+    call.cancel.signal.addEventListener('abort', abort, { once: true });
+    const signal = request.signal;
     call.requests++;
     call.inFlight++;
     call.maxInFlight = Math.max(call.maxInFlight, call.inFlight);
@@ -329,15 +339,18 @@ export class FhirDataResolver implements DataResolver {
       }
       return page;
     } finally {
+      clearTimeout(timer);
+      call.deadline.removeEventListener('abort', abort);
+      call.cancel.signal.removeEventListener('abort', abort);
       call.inFlight--;
       this.count(resourceType, outcome, (performance.now() - started) / 1000);
       if (outcome !== 'ok') this.options.logger?.warn({ prefetchKey: key, resourceType, outcome }, 'FHIR request failed');
     }
   }
 
-  private describe(error: unknown, timeout: AbortSignal, call: Call): { error: KeyFailure; outcome: FetchOutcome } {
+  private describe(error: unknown, timeout: { timedOut: boolean }, call: Call): { error: KeyFailure; outcome: FetchOutcome } {
     if (call.deadline.aborted) return { error: new KeyFailure(`the hook call's deadline (${this.options.hookDeadlineMs} ms) passed`, 'timeout'), outcome: 'timeout' };
-    if (timeout.aborted) return { error: new KeyFailure(`the FHIR server did not answer within ${this.options.fhirTimeoutMs} ms (FHIR_TIMEOUT_MS)`, 'timeout'), outcome: 'timeout' };
+    if (timeout.timedOut) return { error: new KeyFailure(`the FHIR server did not answer within ${this.options.fhirTimeoutMs} ms (FHIR_TIMEOUT_MS)`, 'timeout'), outcome: 'timeout' };
     if (call.cancel.signal.aborted) return { error: new KeyFailure('cancelled', 'incomplete', true), outcome: 'network' };
     const status = isObject(error) && isObject(error.response) ? error.response.status : undefined;
     if (typeof status === 'number') {

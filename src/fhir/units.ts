@@ -35,6 +35,10 @@ const PASSTHROUGH: ReadonlySet<LabConcept> = new Set(['hbvDna', 'hcvRna']);
 
 /** Round half away from zero to `decimals` places, immune to binary noise (2.675 -> 2.68, 51.3/17.104 -> 3.00). */
 export function roundTo(value: number, decimals: number): number {
+  // Most results already carry no more decimals than kept (platelets 250, bilirubin 1.2): nothing to round.
+  const scale = 10 ** decimals;
+  const scaled = value * scale;
+  if (Number.isInteger(scaled) && scaled / scale === value) return value;
   const clean = Number(value.toPrecision(12));
   const sign = clean < 0 ? -1 : 1;
   const shifted = Math.round(Number(`${Math.abs(clean)}e${decimals}`));
@@ -42,7 +46,7 @@ export function roundTo(value: number, decimals: number): number {
 }
 
 /** A number for the card: no trailing binary noise. */
-export const formatNumber = (value: number): string => String(Number(value.toPrecision(12)));
+export const formatNumber = (value: number): string => (Number.isSafeInteger(value) ? String(value) : String(Number(value.toPrecision(12))));
 
 export class UnitConverter {
   private readonly utils = ucum.UcumLhcUtils.getInstance();

@@ -1,6 +1,6 @@
 import { createDataSettings } from '../../src/fhir/data-settings.js';
 import type { LabConcept } from '../../src/fhir/record.js';
-import { roundTo, UnitConverter, type QuantityInput } from '../../src/fhir/units.js';
+import { formatNumber, roundTo, UnitConverter, type QuantityInput } from '../../src/fhir/units.js';
 
 const UCUM = 'http://unitsofmeasure.org';
 const converter = new UnitConverter(createDataSettings());
@@ -18,6 +18,22 @@ describe('rounding', () => {
     expect(roundTo(51.3 / 17.1, 2)).toBe(3);
     expect(roundTo(59.99999999999999, 0)).toBe(60);
     expect(roundTo(0.05, 1)).toBe(0.1);
+    expect(roundTo(-2.675, 2)).toBe(-2.68);
+  });
+
+  it('returns values that already have no more decimals unchanged, and still rounds one step finer', () => {
+    expect(roundTo(250, 0)).toBe(250);
+    expect(roundTo(1.2, 1)).toBe(1.2);
+    expect(roundTo(-3.5, 1)).toBe(-3.5);
+    expect(roundTo(1.25, 1)).toBe(1.3);
+    expect(roundTo(1.1 * 3, 1)).toBe(3.3);
+    expect(roundTo(0.1 + 0.2, 2)).toBe(0.3);
+  });
+
+  it('formats numbers without binary noise', () => {
+    expect(formatNumber(250)).toBe('250');
+    expect(formatNumber(0.1 + 0.2)).toBe('0.3');
+    expect(formatNumber(-7)).toBe('-7');
   });
 });
 

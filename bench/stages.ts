@@ -1,0 +1,103 @@
+/**
+ * Where the CPU of one full-prefetch hook call goes, stage by stage, in-process (no HTTP, no autocannon), with the
+ * production wiring from composeDeps. The HTTP numbers in `npm run bench` say how much; this says where.
+ * Run alone with `node dist/bench/stages.js [--iterations N]`; `npm run bench` runs it too.
+ */
+import { pino } from 'pino';
+import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
+import { calendarDate } from '../src/calendar.js';
+import { validateHookRequest } from '../src/cds-hooks/hook-call.js';
+import { buildCard } from '../src/cds-hooks/cards.js';
+import { compileValidators } from '../src/cds-hooks/schemas.js';
+import { loadServiceRegistry } from '../src/cds-hooks/service-registry.js';
+import { composeDeps } from '../src/compose.js';
+import { loadConfig, PACKAGE_ROOT } from '../src/config.js';
+import { jsonDepthExceeds } from '../src/http/json-depth.js';
+import { ordersInScope, taceOrders } from '../src/knowledge/orders.js';
+import type { EvaluationInput } from '../src/knowledge/types.js';
+import type { HookName } from '../src/cds-hooks/types.js';
+import { fixtureHookRequest, loadFixture, loadManifest } from '../src/fixtures/fixtures.js';
+
+export interface StageRow {
+  scenario: string;
+  stages: { name: string; micros: number }[];
+  totalMicros: number;
+  requestBytes: number;
+  responseBytes: number;
+  cards: number;
+}
+
+const STAGES = ['JSON.parse (body parser)', 'depth check', 'schema validation', 'resolve prefetch', 'build PatientRecord', 'evaluate rules', 'render cards', 'JSON.stringify (response)'] as const;
+
+export async function measureStages(iterations: number): Promise<StageRow[]> {
+  const config = loadConfig({ ...process.env, PORT: '0', PREVIEW_ENABLED: 'false', FEEDBACK_DB: ':memory:' });
+  const deps = await composeDeps(config, pino({ level: 'silent' }), { auth: { enabled: false, authenticate: async () => undefined } });
+  const today = calendarDate(new Date(), config.timeZone);
+  const manifest = loadManifest();
+  const registry = loadServiceRegistry(join(PACKAGE_ROOT, 'hooks'), compileValidators());
+  const scenarios: [string, HookName, string][] = [
+    ['order-select, full prefetch (tace-realistic)', 'order-select', 'tace-realistic'],
+    ['patient-view, full prefetch (surv-overdue)', 'patient-view', 'surv-overdue'],
+  ];
+  const rows: StageRow[] = [];
+  for (const [scenario, hook, fixture] of scenarios) {
+    const service = registry.services.find((s) => s.hook === hook)!;
+    const entry = manifest.fixtures.find((f) => f.name === fixture)!;
+    const payload = JSON.stringify(fixtureHookRequest(entry, hook, service.prefetch, loadFixture(fixture, today)));
+    const spent = new Float64Array(STAGES.length);
+    let responseBytes = 0;
+    let cards = 0;
+    const once = async (record: boolean): Promise<void> => {
+      const marks = [performance.now()];
+      const body: unknown = JSON.parse(payload);
+      marks.push(performance.now());
+      jsonDepthExceeds(body, config.maxJsonDepth);
+      marks.push(performance.now());
+      const { request, service: matched } = validateHookRequest(body, [service], deps.validators);
+      marks.push(performance.now());
+      const data = await deps.resolver.resolve(matched, request, new AbortController().signal);
+      marks.push(performance.now());
+      const built = deps.records.build(data, { today: deps.today(), patientId: request.context.patientId });
+      marks.push(performance.now());
+      const orders = taceOrders(ordersInScope(matched.hook, request.context), (code) => deps.knowledge.isTaceOrderCode(code));
+      const input: EvaluationInput = { hook: matched.hook, record: built, taceOrders: orders, patientId: request.context.patientId };
+      const findings = deps.knowledge.evaluate(matched.ruleGroups, input);
+      marks.push(performance.now());
+      const rendered = findings.map((finding) => buildCard(deps.knowledge.render(finding, input)));
+      marks.push(performance.now());
+      const response = JSON.stringify({ cards: rendered });
+      marks.push(performance.now());
+      if (!record) return;
+      for (let i = 0; i < STAGES.length; i += 1) spent[i]! += marks[i + 1]! - marks[i]!;
+      responseBytes = response.length;
+      cards = rendered.length;
+    };
+    for (let i = 0; i < Math.min(iterations, 500); i += 1) await once(false);
+    for (let i = 0; i < iterations; i += 1) await once(true);
+    const stages = STAGES.map((name, i) => ({ name, micros: (spent[i]! * 1000) / iterations }));
+    rows.push({ scenario, stages, totalMicros: stages.reduce((sum, s) => sum + s.micros, 0), requestBytes: payload.length, responseBytes, cards });
+  }
+  await deps.feedback.close();
+  return rows;
+}
+
+export function stagesMarkdown(rows: StageRow[], iterations: number): string[] {
+  const header = ['| Stage | ' + rows.map((r) => r.scenario).join(' | ') + ' |', '|---|' + rows.map(() => '---|').join('')];
+  const lines = STAGES.map((name, i) => `| ${name} | ${rows.map((r) => `${r.stages[i]!.micros.toFixed(1)} µs`).join(' | ')} |`);
+  return [
+    ...header,
+    ...lines,
+    `| **total (one core, no HTTP)** | ${rows.map((r) => `**${r.totalMicros.toFixed(0)} µs**`).join(' | ')} |`,
+    `| request / response size, cards | ${rows.map((r) => `${(r.requestBytes / 1024).toFixed(0)} KB / ${(r.responseBytes / 1024).toFixed(1)} KB, ${r.cards} cards`).join(' | ')} |`,
+    '',
+    `Mean over ${iterations} calls after 500 warm-up calls, in one process, timed with performance.now() around each stage of the pipeline (\`handleHookCall\` plus the body parse and the response serialisation Express does).`,
+  ];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const at = process.argv.indexOf('--iterations');
+  const iterations = at > 0 ? Number(process.argv[at + 1]) : 5000;
+  const rows = await measureStages(iterations);
+  process.stdout.write(`${stagesMarkdown(rows, iterations).join('\n')}\n`);
+}
