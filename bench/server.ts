@@ -25,7 +25,8 @@ const server = service.app.listen(0, '127.0.0.1', () => {
 process.on('message', (message: { type?: string }) => {
   if (message.type === 'usage') {
     const cpu = process.cpuUsage();
-    process.send?.({ type: 'usage', cpuMicros: cpu.user + cpu.system, rssBytes: process.memoryUsage().rss });
+    const memory = process.memoryUsage();
+    process.send?.({ type: 'usage', cpuMicros: cpu.user + cpu.system, userMicros: cpu.user, systemMicros: cpu.system, rssBytes: memory.rss, heapTotalBytes: memory.heapTotal, heapUsedBytes: memory.heapUsed, externalBytes: memory.external });
   }
   if (message.type === 'stop') server.close(() => void service.close().then(() => process.exit(0)));
 });
