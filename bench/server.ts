@@ -26,7 +26,7 @@ process.on('message', (message: { type?: string }) => {
   if (message.type === 'usage') {
     const cpu = process.cpuUsage();
     const memory = process.memoryUsage();
-    process.send?.({ type: 'usage', cpuMicros: cpu.user + cpu.system, userMicros: cpu.user, systemMicros: cpu.system, rssBytes: memory.rss, heapTotalBytes: memory.heapTotal, heapUsedBytes: memory.heapUsed, externalBytes: memory.external });
+    process.send?.({ type: 'usage', cpuMicros: cpu.user + cpu.system, userMicros: cpu.user, systemMicros: cpu.system, rssBytes: memory.rss, heapTotalBytes: memory.heapTotal, heapUsedBytes: memory.heapUsed, externalBytes: memory.external, maxRssBytes: process.resourceUsage().maxRSS * 1024 });
   }
   if (message.type === 'stop') server.close(() => void service.close().then(() => process.exit(0)));
 });

@@ -36,15 +36,16 @@ export async function measureStages(iterations: number): Promise<StageRow[]> {
   const today = calendarDate(new Date(), config.timeZone);
   const manifest = loadManifest();
   const registry = loadServiceRegistry(join(PACKAGE_ROOT, 'hooks'), compileValidators());
-  const scenarios: [string, HookName, string][] = [
-    ['order-select, full prefetch (tace-realistic)', 'order-select', 'tace-realistic'],
-    ['patient-view, full prefetch (surv-overdue)', 'patient-view', 'surv-overdue'],
+  const scenarios: [string, HookName, string, number][] = [
+    ['order-select, full prefetch (tace-realistic)', 'order-select', 'tace-realistic', 1],
+    ['the same with 10x the Observations (300)', 'order-select', 'tace-realistic', 10],
+    ['patient-view, full prefetch (surv-overdue)', 'patient-view', 'surv-overdue', 1],
   ];
   const rows: StageRow[] = [];
-  for (const [scenario, hook, fixture] of scenarios) {
+  for (const [scenario, hook, fixture, factor] of scenarios) {
     const service = registry.services.find((s) => s.hook === hook)!;
     const entry = manifest.fixtures.find((f) => f.name === fixture)!;
-    const payload = JSON.stringify(fixtureHookRequest(entry, hook, service.prefetch, loadFixture(fixture, today)));
+    const payload = JSON.stringify(fixtureHookRequest(entry, hook, service.prefetch, moreObservations(loadFixture(fixture, today), factor)));
     const spent = new Float64Array(STAGES.length);
     let responseBytes = 0;
     let cards = 0;
@@ -80,6 +81,25 @@ export async function measureStages(iterations: number): Promise<StageRow[]> {
   }
   await deps.feedback.close();
   return rows;
+}
+
+/**
+ * The Bundle with each Observation `factor` times: copies get their own id and a date one week further back per copy,
+ * so the cost of a patient with a long history shows whether any stage grows faster than the data.
+ */
+function moreObservations(bundle: fhir4.Bundle, factor: number): fhir4.Bundle {
+  if (factor === 1) return bundle;
+  const entry = (bundle.entry ?? []).flatMap((e) => {
+    if (e.resource?.resourceType !== 'Observation') return [e];
+    const resource = e.resource as fhir4.Observation;
+    return Array.from({ length: factor }, (_, copy) => {
+      const shifted = (value: string | undefined): string | undefined => (value === undefined || copy === 0 ? value : new Date(Date.parse(value) - copy * 7 * 86_400_000).toISOString());
+      const observation: fhir4.Observation = { ...resource, id: `${resource.id}-${copy}` };
+      if (resource.effectiveDateTime !== undefined) observation.effectiveDateTime = shifted(resource.effectiveDateTime);
+      return { ...e, fullUrl: `urn:uuid:bench-${resource.id}-${copy}`, resource: observation };
+    });
+  });
+  return { ...bundle, entry };
 }
 
 export function stagesMarkdown(rows: StageRow[], iterations: number): string[] {

@@ -1,0 +1,129 @@
+/**
+ * What the benchmark scripts share: the service and FHIR-side child processes and their IPC, autocannon runs with
+ * per-response latencies, the benchmark's request bodies, and number formatting.
+ */
+import autocannon from 'autocannon';
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { calendarDate } from '../src/calendar.js';
+import { compileValidators } from '../src/cds-hooks/schemas.js';
+import { loadServiceRegistry } from '../src/cds-hooks/service-registry.js';
+import { PACKAGE_ROOT } from '../src/config.js';
+import { fixtureHookRequest, loadFixture, loadManifest } from '../src/fixtures/fixtures.js';
+import type { FhirProcessMessage } from './fhir-process.js';
+
+/** The Node flags of `npm start` (and so of the Dockerfile's CMD, which a test keeps in step). */
+export function startFlags(): string {
+  const start = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+  return /^node\s+(.*?)\s*dist\/src\/server\.js$/.exec(start)?.[1] ?? '';
+}
+
+export const MB = 1048576;
+
+export interface Usage {
+  cpuMicros: number;
+  userMicros: number;
+  systemMicros: number;
+  rssBytes: number;
+  heapTotalBytes: number;
+  heapUsedBytes: number;
+  externalBytes: number;
+  maxRssBytes: number;
+}
+
+/** A child process that answers typed messages over IPC. */
+export function ask<T extends { type?: string }>(child: ChildProcess, request: string, reply: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (message: T): void => {
+      if (message.type !== reply) return;
+      child.off('message', onMessage);
+      resolve(message);
+    };
+    child.on('message', onMessage);
+    child.send({ type: request });
+  });
+}
+export const usage = (child: ChildProcess): Promise<Usage> => ask<Usage & { type: string }>(child, 'usage', 'usage');
+
+export interface FhirSide {
+  baseUrl: string;
+  child: ChildProcess;
+}
+
+export async function startFhirSide(args: string[]): Promise<FhirSide> {
+  const child = fork(join(PACKAGE_ROOT, 'dist', 'bench', 'fhir-process.js'), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const message = await new Promise<FhirProcessMessage>((resolve) => child.on('message', (m: FhirProcessMessage) => (m.type === 'listening' || m.type === 'failed') && resolve(m)));
+  if (message.type !== 'listening') throw new Error(`the FHIR side did not start: ${message.type === 'failed' ? message.message : ''}`);
+  return { baseUrl: message.baseUrl, child };
+}
+
+/** One autocannon run; latencies taken from every response (autocannon's own histogram keeps whole milliseconds). */
+export function cannon(url: string, payload: string, connections: number, duration: number): Promise<{ latencies: number[]; result: autocannon.Result }> {
+  const latencies: number[] = [];
+  return new Promise((resolve, reject) => {
+    const instance = autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body: payload, connections, duration }, (error, result) => {
+      if (error) reject(error);
+      else resolve({ latencies, result });
+    });
+    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+    });
+  });
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export type Traffic = { type: string; requests: number; maxInFlight: number; inFlight: number };
+export const traffic = (fhir: FhirSide): Promise<Traffic> => ask<Traffic>(fhir.child, 'traffic', 'traffic');
+
+/**
+ * When autocannon stops, the calls it abandoned are still running in the service with their FHIR requests open;
+ * wait for them so that they count neither as overlap nor as CPU of the next run.
+ */
+export async function quiesce(fhir: FhirSide): Promise<void> {
+  for (let waited = 0; waited < 5000 && (await traffic(fhir)).inFlight > 0; waited += 20) await sleep(20);
+  await sleep(50);
+  await ask<Traffic>(fhir.child, 'reset', 'traffic');
+}
+
+export const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+};
+
+export const fmt = (n: number | undefined, digits = 2): string => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
+export const mb = (bytes: number): string => (bytes / MB).toFixed(0);
+
+/** The service under test (bench/server.ts) in its own process, with the given Node flags; resolves with its base URL. */
+export async function startService(flags: string[], extraExecArgv: string[] = []): Promise<{ child: ChildProcess; base: string }> {
+  const child = fork(join(PACKAGE_ROOT, 'dist', 'bench', 'server.js'), [], {
+    execArgv: [...flags, ...extraExecArgv],
+    env: { ...process.env, NODE_ENV: 'development', PREVIEW_ENABLED: 'false', FEEDBACK_DB: ':memory:', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve) => child.on('message', (m: { type?: string; port?: number }) => m.type === 'listening' && resolve(m.port!)));
+  return { child, base: `http://127.0.0.1:${port}` };
+}
+
+/** The benchmark's hook requests: order-select for `tace-realistic`, patient-view for `surv-overdue`, with full prefetch. */
+export function benchBodies(): { taceBundle: fhir4.Bundle; selectBody: object; viewBody: object; roadBody: (fhirServer: string) => object } {
+  const today = calendarDate(new Date(), 'UTC');
+  const manifest = loadManifest();
+  const registry = loadServiceRegistry(join(PACKAGE_ROOT, 'hooks'), compileValidators());
+  const select = registry.services.find((s) => s.hook === 'order-select')!;
+  const view = registry.services.find((s) => s.hook === 'patient-view')!;
+  const taceEntry = manifest.fixtures.find((f) => f.name === 'tace-realistic')!;
+  const survEntry = manifest.fixtures.find((f) => f.name === 'surv-overdue')!;
+  const taceBundle = loadFixture('tace-realistic', today);
+  return {
+    taceBundle,
+    selectBody: fixtureHookRequest(taceEntry, 'order-select', select.prefetch, taceBundle),
+    viewBody: fixtureHookRequest(survEntry, 'patient-view', view.prefetch, loadFixture('surv-overdue', today)),
+    roadBody: (fhirServer) => ({ ...fixtureHookRequest(taceEntry, 'order-select', select.prefetch), fhirServer }),
+  };
+}
