@@ -28,10 +28,12 @@ chown -R "$user" "$work/runtime/data"
 chmod -R o+rX "$work"
 echo "runtime node_modules: $(du -sh "$work/runtime/node_modules" | cut -f1); dev packages present: $(ls "$work/runtime/node_modules" | grep -cE '^(typescript|jest|nock|@medplum)$' || true)"
 
-echo "== run as $user (NODE_ENV=production)"
+# The image's CMD exactly as the Dockerfile writes it (exec form).
+mapfile -t cmd < <(node -e 'const line = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter((l) => l.startsWith("CMD ")).pop(); for (const word of JSON.parse(line.slice(4))) console.log(word)' "$root/Dockerfile")
+echo "== run as $user (NODE_ENV=production): ${cmd[*]}"
 port=39$((RANDOM % 900 + 100))
 (cd "$work/runtime" && exec setpriv --reuid="$user" --regid=nogroup --clear-groups env NODE_ENV=production PORT=$port \
-  FEEDBACK_DB="$work/runtime/data/feedback.sqlite" CDS_ALLOW_UNAUTHENTICATED=true node dist/src/server.js) > "$work/server.log" 2>&1 &
+  FEEDBACK_DB="$work/runtime/data/feedback.sqlite" CDS_ALLOW_UNAUTHENTICATED=true "${cmd[@]}") > "$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 echo "== HEALTHCHECK command"
