@@ -19,6 +19,7 @@ import type {
   LabValue,
   PatientFacts,
   PatientRecord,
+  ProcedureConcept,
   ProcedureFact,
 } from './record.js';
 import type { ResolvedData } from './resolved-data.js';
@@ -38,6 +39,8 @@ interface BuildContext {
   patientId: string;
   /** Calendar dates already worked out in this call: a lab panel shares one timestamp across its results. */
   dates: Map<string, string | undefined>;
+  /** Data that was there but could not be used; the cards that depend on its key say so. */
+  gaps: DataGap[];
 }
 
 type Outcome = { ok: true; value: LabValue } | { ok: false; ignored: IgnoredObservation };
@@ -96,6 +99,17 @@ function timestampKey(effective: string): string {
   return effective;
 }
 
+const PROCEDURE_LABELS: Record<ProcedureConcept, string> = { tace: 'TACE', hepatectomy: 'liver resection' };
+
+/**
+ * A TACE, resection or imaging study that happened but cannot be placed in time: dropping it silently would read as
+ * "never done" (e.g. no follow-up due, surveillance overdue); as a gap, the cards that use its key name it.
+ */
+function undatedGap(ref: string, what: string, sent: string | undefined, date: string | undefined, today: string): DataGap {
+  const why = sent === undefined ? 'has no date' : date === undefined ? `has a date that cannot be read ("${sent.slice(0, 40)}")` : `is dated ${date}, after today (${today})`;
+  return { key: KEY_OF_TYPE[ref.slice(0, ref.indexOf('/'))] ?? 'procedures', kind: 'unavailable', detail: `${ref} (${what}) ${why} and was not used` };
+}
+
 function ignored(concept: LabConcept, resource: string, date: string | undefined, reason: IgnoreReason, detail: string): Outcome {
   const item: IgnoredObservation = { concept, resource, reason, detail };
   if (date) item.date = date;
@@ -114,13 +128,13 @@ export class PatientRecordBuilder implements RecordBuilder {
   }
 
   build(data: ResolvedData, options: { today: string; patientId: string }): PatientRecord {
-    const ctx: BuildContext = { today: options.today, patientId: options.patientId, dates: new Map() };
+    const gaps: DataGap[] = [];
+    const ctx: BuildContext = { today: options.today, patientId: options.patientId, dates: new Map(), gaps };
     const labs = Object.fromEntries(LAB_CONCEPTS.map((concept): [LabConcept, LabSeries] => [concept, { concept, values: [], ignored: [] }])) as Record<LabConcept, LabSeries>;
     const conditions: Partial<Record<ConditionConcept, ConditionFact[]>> = {};
     const procedures: ProcedureFact[] = [];
     const imaging: ImagingFact[] = [];
     const patients: fhir4.Patient[] = [];
-    const gaps: DataGap[] = [];
 
     for (const [index, resource] of this.uniqueResources(data).entries()) {
       if (resource.resourceType === 'Patient') {
@@ -422,27 +436,31 @@ export class PatientRecordBuilder implements RecordBuilder {
     if (procedure.status !== 'completed') return;
     const performed = procedure.performedDateTime ?? procedure.performedPeriod?.start;
     const date = this.date(performed, ctx);
-    if (!date || date > ctx.today) return;
     const list = codings(procedure.code);
     for (const c of list) {
       const concept = this.valueSets.procedureConcept(codeRef(c));
-      if (concept) {
-        procedures.push({ concept, resource: ref, code: codeRef(c), date, ageDays: daysBetween(date, ctx.today) });
+      if (!concept) continue;
+      if (!date || date > ctx.today) {
+        ctx.gaps.push(undatedGap(ref, PROCEDURE_LABELS[concept], performed, date, ctx.today));
         return;
       }
+      procedures.push({ concept, resource: ref, code: codeRef(c), date, ageDays: daysBetween(date, ctx.today) });
+      return;
     }
     this.imagingFact(ref, list, performed, ctx, imaging);
   }
 
   private imagingFact(ref: string, list: fhir4.Coding[], when: string | undefined, ctx: BuildContext, imaging: ImagingFact[]): void {
     const date = this.date(when, ctx);
-    if (!date || date > ctx.today) return;
     for (const c of list) {
       const modality = this.valueSets.imagingModality(codeRef(c));
-      if (modality) {
-        imaging.push({ modality, resource: ref, code: codeRef(c), date, ageDays: daysBetween(date, ctx.today) });
+      if (!modality) continue;
+      if (!date || date > ctx.today) {
+        ctx.gaps.push(undatedGap(ref, `${modality.toUpperCase()} imaging`, when, date, ctx.today));
         return;
       }
+      imaging.push({ modality, resource: ref, code: codeRef(c), date, ageDays: daysBetween(date, ctx.today) });
+      return;
     }
   }
 

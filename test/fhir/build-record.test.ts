@@ -172,3 +172,43 @@ describe('malformed resources', () => {
     expect(record.gaps).toEqual([{ key: 'observations', kind: 'unavailable', detail: 'Observation/o2 is malformed and was not used' }]);
   });
 });
+
+describe('procedures and imaging that cannot be placed in time', () => {
+  const tace = (id: string, extra: Partial<fhir4.Procedure>): fhir4.Procedure => ({
+    resourceType: 'Procedure',
+    id,
+    status: 'completed',
+    subject: { reference: 'Patient/p1' },
+    code: { coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '37243' }] },
+    ...extra,
+  });
+  const build = (resources: fhir4.FhirResource[]) => builder().build(data(resources), { today: TODAY, patientId: 'p1' });
+
+  it('keeps a dated TACE, and reports an undated, unreadable or future one as a procedures gap instead of dropping it', () => {
+    const record = build([
+      tace('dated', { performedDateTime: '2026-02-01' }),
+      tace('undated', {}),
+      tace('garbled', { performedDateTime: '2026-02-30' }),
+      tace('future', { performedPeriod: { start: '2026-03-16' } }),
+    ]);
+    expect(record.procedures.map((p) => p.resource)).toEqual(['Procedure/dated']);
+    expect(record.gaps).toEqual([
+      { key: 'procedures', kind: 'unavailable', detail: 'Procedure/undated (TACE) has no date and was not used' },
+      { key: 'procedures', kind: 'unavailable', detail: 'Procedure/garbled (TACE) has a date that cannot be read ("2026-02-30") and was not used' },
+      { key: 'procedures', kind: 'unavailable', detail: 'Procedure/future (TACE) is dated 2026-03-16, after today (2026-03-15) and was not used' },
+    ]);
+  });
+
+  it('reports an undated liver imaging report under its own key; a TACE dated today is used', () => {
+    const report: fhir4.DiagnosticReport = { resourceType: 'DiagnosticReport', id: 'us1', status: 'final', subject: { reference: 'Patient/p1' }, code: { coding: [{ system: 'http://loinc.org', code: '24558-9' }] } };
+    const record = build([report, tace('today', { performedDateTime: '2026-03-15' })]);
+    expect(record.imaging).toEqual([]);
+    expect(record.gaps).toEqual([{ key: 'imagingReports', kind: 'unavailable', detail: 'DiagnosticReport/us1 (US imaging) has no date and was not used' }]);
+    expect(record.procedures).toEqual([expect.objectContaining({ resource: 'Procedure/today', ageDays: 0 })]);
+  });
+
+  it('says nothing about undated procedures that none of the rules use, or that were not completed', () => {
+    const other: fhir4.Procedure = { resourceType: 'Procedure', id: 'appendix', status: 'completed', subject: { reference: 'Patient/p1' }, code: { coding: [{ system: 'http://snomed.info/sct', code: '80146002' }] } };
+    expect(build([other, tace('planned', { status: 'preparation' })]).gaps).toEqual([]);
+  });
+});

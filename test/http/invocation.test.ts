@@ -180,3 +180,21 @@ describe('POST /cds-services/{id}: accepted requests', () => {
     expect((await post('/cds-services/hcc-tace-order-sign').send(orderSignRequest()).expect(200)).body.cards).toEqual(expect.any(Array));
   });
 });
+
+describe('POST /cds-services/{id}: data that cannot be placed in time is named, not dropped', () => {
+  it('an undated liver ultrasound report keeps surveillance overdue and the card names the report', async () => {
+    const bundle = (resources: object[]) => ({ resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) });
+    const body = patientViewRequest({
+      prefetch: {
+        ...nullPrefetch(PATIENT_VIEW_KEYS),
+        patient: { resourceType: 'Patient', id: 'p1', gender: 'male', birthDate: '1960-05-01' },
+        conditions: bundle([{ resourceType: 'Condition', id: 'cirr', subject: { reference: 'Patient/p1' }, code: { coding: [{ system: 'http://snomed.info/sct', code: '19943007' }] } }]),
+        imagingReports: bundle([{ resourceType: 'DiagnosticReport', id: 'us-undated', status: 'final', subject: { reference: 'Patient/p1' }, code: { coding: [{ system: 'http://loinc.org', code: '24558-9' }] } }]),
+      },
+    });
+    const cards = (await post('/cds-services/hcc-patient-view').send(body).expect(200)).body.cards as { summary: string; detail: string; source: { topic: { code: string } } }[];
+    const overdue = cards.find((card) => card.source.topic.code === 'SURV-OVERDUE');
+    expect(overdue?.summary).toContain('no liver imaging');
+    expect(overdue?.detail).toContain('DiagnosticReport/us-undated (US imaging) has no date and was not used');
+  });
+});
