@@ -114,7 +114,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: env.LOG_LEVEL?.trim() || (nodeEnv === 'test' ? 'silent' : 'info'),
     publicBaseUrl,
     hooksDir: pathVar(env, 'HOOKS_DIR') ?? join(PACKAGE_ROOT, 'hooks'),
-    feedbackDbPath: pathVar(env, 'FEEDBACK_DB') ?? join(PACKAGE_ROOT, 'data', 'feedback.sqlite'),
+    // SQLite's ":memory:" (tests, benchmarks) is a database name, not a file path to resolve.
+    feedbackDbPath: env.FEEDBACK_DB?.trim() === ':memory:' ? ':memory:' : (pathVar(env, 'FEEDBACK_DB') ?? join(PACKAGE_ROOT, 'data', 'feedback.sqlite')),
     fhirTimeoutMs,
     hookDeadlineMs: intVar(env, 'HOOK_DEADLINE_MS', fhirTimeoutMs + 1000, 1),
     fhirMaxPages: intVar(env, 'FHIR_MAX_PAGES', 10, 1),

@@ -74,6 +74,11 @@ describe('feedback', () => {
     await service.close();
   });
 
+  it('FEEDBACK_DB=:memory: is an in-memory database, not a file named ":memory:" in the working directory', () => {
+    expect(loadConfig({ NODE_ENV: 'test', FEEDBACK_DB: ':memory:' }).feedbackDbPath).toBe(':memory:');
+    expect(loadConfig({ NODE_ENV: 'test', FEEDBACK_DB: 'data/x.sqlite' }).feedbackDbPath).toBe(join(process.cwd(), 'data', 'x.sqlite'));
+  });
+
   it('survives a restart against the same database file', async () => {
     const path = join(tempDir(), 'feedback.sqlite');
     const config = loadConfig({ NODE_ENV: 'test', FEEDBACK_DB: path });
