@@ -14,6 +14,7 @@ import type {
   IgnoredObservation,
   IgnoreReason,
   ImagingFact,
+  ImagingModality,
   LabConcept,
   LabSeries,
   LabValue,
@@ -105,9 +106,10 @@ const PROCEDURE_LABELS: Record<ProcedureConcept, string> = { tace: 'TACE', hepat
  * A TACE, resection or imaging study that happened but cannot be placed in time: dropping it silently would read as
  * "never done" (e.g. no follow-up due, surveillance overdue); as a gap, the cards that use its key name it.
  */
-function undatedGap(ref: string, what: string, sent: string | undefined, date: string | undefined, today: string): DataGap {
+function undatedGap(ref: string, concept: ProcedureConcept | ImagingModality, sent: string | undefined, date: string | undefined, today: string): DataGap {
+  const what = concept === 'tace' || concept === 'hepatectomy' ? PROCEDURE_LABELS[concept] : `${concept.toUpperCase()} imaging`;
   const why = sent === undefined ? 'has no date' : date === undefined ? `has a date that cannot be read ("${sent.slice(0, 40)}")` : `is dated ${date}, after today (${today})`;
-  return { key: KEY_OF_TYPE[ref.slice(0, ref.indexOf('/'))] ?? 'procedures', kind: 'unavailable', detail: `${ref} (${what}) ${why} and was not used` };
+  return { key: KEY_OF_TYPE[ref.slice(0, ref.indexOf('/'))] ?? 'procedures', kind: 'unavailable', detail: `${ref} (${what}) ${why} and was not used`, concept };
 }
 
 function ignored(concept: LabConcept, resource: string, date: string | undefined, reason: IgnoreReason, detail: string): Outcome {
@@ -441,7 +443,7 @@ export class PatientRecordBuilder implements RecordBuilder {
       const concept = this.valueSets.procedureConcept(codeRef(c));
       if (!concept) continue;
       if (!date || date > ctx.today) {
-        ctx.gaps.push(undatedGap(ref, PROCEDURE_LABELS[concept], performed, date, ctx.today));
+        ctx.gaps.push(undatedGap(ref, concept, performed, date, ctx.today));
         return;
       }
       procedures.push({ concept, resource: ref, code: codeRef(c), date, ageDays: daysBetween(date, ctx.today) });
@@ -456,7 +458,7 @@ export class PatientRecordBuilder implements RecordBuilder {
       const modality = this.valueSets.imagingModality(codeRef(c));
       if (!modality) continue;
       if (!date || date > ctx.today) {
-        ctx.gaps.push(undatedGap(ref, `${modality.toUpperCase()} imaging`, when, date, ctx.today));
+        ctx.gaps.push(undatedGap(ref, modality, when, date, ctx.today));
         return;
       }
       imaging.push({ modality, resource: ref, code: codeRef(c), date, ageDays: daysBetween(date, ctx.today) });

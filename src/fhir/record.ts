@@ -158,6 +158,8 @@ export interface DataGap {
   /** `truncated`: paging bound reached, more data exists; `unavailable`: an optional key could not be had. */
   kind: 'truncated' | 'unavailable';
   detail: string;
+  /** Set when one resource of a known concept was there but unusable (e.g. a TACE without a date). */
+  concept?: ProcedureConcept | ImagingModality;
 }
 
 export interface PatientRecord {

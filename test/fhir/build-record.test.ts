@@ -193,9 +193,9 @@ describe('procedures and imaging that cannot be placed in time', () => {
     ]);
     expect(record.procedures.map((p) => p.resource)).toEqual(['Procedure/dated']);
     expect(record.gaps).toEqual([
-      { key: 'procedures', kind: 'unavailable', detail: 'Procedure/undated (TACE) has no date and was not used' },
-      { key: 'procedures', kind: 'unavailable', detail: 'Procedure/garbled (TACE) has a date that cannot be read ("2026-02-30") and was not used' },
-      { key: 'procedures', kind: 'unavailable', detail: 'Procedure/future (TACE) is dated 2026-03-16, after today (2026-03-15) and was not used' },
+      { key: 'procedures', kind: 'unavailable', detail: 'Procedure/undated (TACE) has no date and was not used', concept: 'tace' },
+      { key: 'procedures', kind: 'unavailable', detail: 'Procedure/garbled (TACE) has a date that cannot be read ("2026-02-30") and was not used', concept: 'tace' },
+      { key: 'procedures', kind: 'unavailable', detail: 'Procedure/future (TACE) is dated 2026-03-16, after today (2026-03-15) and was not used', concept: 'tace' },
     ]);
   });
 
@@ -203,7 +203,7 @@ describe('procedures and imaging that cannot be placed in time', () => {
     const report: fhir4.DiagnosticReport = { resourceType: 'DiagnosticReport', id: 'us1', status: 'final', subject: { reference: 'Patient/p1' }, code: { coding: [{ system: 'http://loinc.org', code: '24558-9' }] } };
     const record = build([report, tace('today', { performedDateTime: '2026-03-15' })]);
     expect(record.imaging).toEqual([]);
-    expect(record.gaps).toEqual([{ key: 'imagingReports', kind: 'unavailable', detail: 'DiagnosticReport/us1 (US imaging) has no date and was not used' }]);
+    expect(record.gaps).toEqual([{ key: 'imagingReports', kind: 'unavailable', detail: 'DiagnosticReport/us1 (US imaging) has no date and was not used', concept: 'us' }]);
     expect(record.procedures).toEqual([expect.objectContaining({ resource: 'Procedure/today', ageDays: 0 })]);
   });
 

@@ -198,3 +198,21 @@ describe('POST /cds-services/{id}: data that cannot be placed in time is named, 
     expect(overdue?.detail).toContain('DiagnosticReport/us-undated (US imaging) has no date and was not used');
   });
 });
+
+describe('POST /cds-services/{id}: a prior TACE that cannot be placed in time', () => {
+  it('a TACE dated 30 February still raises TACE-INTERVAL on order-select, naming the procedure', async () => {
+    const body = orderSelectRequest({
+      prefetch: {
+        ...nullPrefetch(ORDER_KEYS),
+        procedures: {
+          resourceType: 'Bundle',
+          entry: [{ resource: { resourceType: 'Procedure', id: 'tace-feb30', status: 'completed', subject: { reference: 'Patient/p1' }, performedDateTime: '2026-02-30', code: { coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '37243' }] } } }],
+        },
+      },
+    });
+    const cards = (await post('/cds-services/hcc-tace-order-select').send(body).expect(200)).body.cards as { indicator: string; detail: string; source: { topic: { code: string } } }[];
+    const interval = cards.find((card) => card.source.topic.code === 'TACE-INTERVAL');
+    expect(interval?.indicator).toBe('warning');
+    expect(interval?.detail).toContain('Procedure/tace-feb30 (TACE) has a date that cannot be read ("2026-02-30")');
+  });
+});

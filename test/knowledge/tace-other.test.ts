@@ -122,6 +122,25 @@ describe('R17 interval and R18 re-imaging', () => {
     const f = evaluateTace(rec().healthyTace().procedure('tace', age).imaging('ct', age - 5).build());
     expect(Boolean(find(f, 'TACE-INTERVAL'))).toBe(fires);
   });
+  it('a prior TACE without a usable date -> TACE-INTERVAL warning naming it (the interval cannot be checked)', () => {
+    const undated = { key: 'procedures', kind: 'unavailable' as const, detail: 'Procedure/t0 (TACE) has no date and was not used', concept: 'tace' as const };
+    const f = find(evaluateTace(rec().healthyTace().procedure('tace', 200).imaging('ct', 150).gap(undated).build()), 'TACE-INTERVAL')!;
+    expect(f.indicator).toBe('warning');
+    expect(f.summary).toBe('TACE history incomplete: the 35-day repeat interval could not be checked');
+    expect(f.missing).toEqual(['Data unavailable (procedures): Procedure/t0 (TACE) has no date and was not used. Results not read may change this finding.']);
+    expect(f.facts.map((fact) => fact.ageDays)).toEqual([200]);
+  });
+  it('procedures read incompletely -> TACE-INTERVAL warning; an undated resection or imaging procedure does not raise it', () => {
+    const truncated = { key: 'procedures', kind: 'truncated' as const, detail: 'stopped after 10 pages (FHIR_MAX_PAGES); more data exists' };
+    expect(find(evaluateTace(rec().healthyTace().gap(truncated).build()), 'TACE-INTERVAL')?.missing.join(' ')).toContain('Incomplete data (procedures)');
+    const resection = { key: 'procedures', kind: 'unavailable' as const, detail: 'Procedure/r (liver resection) has no date and was not used', concept: 'hepatectomy' as const };
+    const ct = { key: 'procedures', kind: 'unavailable' as const, detail: 'Procedure/c (CT imaging) has no date and was not used', concept: 'ct' as const };
+    expect(find(evaluateTace(rec().healthyTace().gap(resection).gap(ct).build()), 'TACE-INTERVAL')).toBeUndefined();
+  });
+  it('a dated TACE within the interval keeps the usual card even when another TACE is undated', () => {
+    const undated = { key: 'procedures', kind: 'unavailable' as const, detail: 'Procedure/t0 (TACE) has no date and was not used', concept: 'tace' as const };
+    expect(find(evaluateTace(rec().healthyTace().procedure('tace', 10).imaging('ct', 5).gap(undated).build()), 'TACE-INTERVAL')?.summary).toBe('Last TACE 10 days ago (<35 days): too early to repeat');
+  });
   it('TACE within 365 days and no CT/MRI after it -> TACE-REIMAGE; US does not count', () => {
     expect(alerts(evaluateTace(rec().healthyTace().procedure('tace', 100).imaging('us', 50).build()))).toEqual(['TACE-REIMAGE:warning']);
   });

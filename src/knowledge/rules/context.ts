@@ -1,5 +1,5 @@
 /** What every rule receives, and the small helpers rules share (freshness, facts, gaps). Pure. */
-import type { ConditionConcept, ConditionFact, LabConcept, LabValue, PatientRecord } from '../../fhir/record.js';
+import type { ConditionConcept, ConditionFact, DataGap, LabConcept, LabValue, PatientRecord } from '../../fhir/record.js';
 import type { HookName, Indicator } from '../../cds-hooks/types.js';
 import type { CitationId } from '../citations.js';
 import type { Settings } from '../settings.js';
@@ -120,9 +120,11 @@ export function unusableLabText(record: PatientRecord, concept: LabConcept, maxD
 
 /** Data-completeness statements for the prefetch keys a rule depends on (never an all-clear on partial data). */
 export function gapTexts(record: PatientRecord, keys: readonly string[]): string[] {
-  return record.gaps
-    .filter((gap) => keys.includes(gap.key))
-    .map((gap) => `${gap.kind === 'truncated' ? 'Incomplete data' : 'Data unavailable'} (${gap.key}): ${gap.detail}. Results not read may change this finding.`);
+  return record.gaps.filter((gap) => keys.includes(gap.key)).map(gapText);
+}
+
+export function gapText(gap: DataGap): string {
+  return `${gap.kind === 'truncated' ? 'Incomplete data' : 'Data unavailable'} (${gap.key}): ${gap.detail}. Results not read may change this finding.`;
 }
 
 export function hasGap(record: PatientRecord, keys: readonly string[]): boolean {

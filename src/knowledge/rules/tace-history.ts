@@ -1,10 +1,11 @@
 /**
- * R17: latest completed TACE fewer than 35 days ago -> TACE-INTERVAL warning.
+ * R17: latest completed TACE fewer than 35 days ago -> TACE-INTERVAL warning. Also a warning when the procedure
+ *      history could hide a recent TACE (a TACE without a usable date; procedures read incompletely): §4.1.
  * R18: a completed TACE within 365 days and no CT/MRI dated after it -> TACE-REIMAGE warning.
  */
-import type { ProcedureFact, PatientRecord } from '../../fhir/record.js';
+import type { DataGap, ProcedureFact, PatientRecord } from '../../fhir/record.js';
 import type { Fact, Finding } from '../types.js';
-import { finding, gapTexts, IMAGING_KEYS, type RuleContext } from './context.js';
+import { finding, gapText, gapTexts, IMAGING_KEYS, PROCEDURE_KEYS, type RuleContext } from './context.js';
 
 export function latestProcedure(record: PatientRecord, concept: ProcedureFact['concept']): ProcedureFact | undefined {
   return record.procedures.filter((p) => p.concept === concept).sort((a, b) => a.ageDays - b.ageDays)[0];
@@ -21,12 +22,27 @@ export function crossSectionalAfter(record: PatientRecord, date: string) {
   return record.imaging.filter((i) => (i.modality === 'ct' || i.modality === 'mri') && i.date > date);
 }
 
+/** Procedure data that could hide a TACE: a TACE without a usable date, or the procedures read incompletely. */
+function taceHistoryGaps(record: PatientRecord): DataGap[] {
+  return record.gaps.filter((gap) => PROCEDURE_KEYS.some((key) => key === gap.key) && (gap.concept === undefined || gap.concept === 'tace'));
+}
+
 export function intervalRule(ctx: RuleContext): Finding | undefined {
   const last = latestProcedure(ctx.record, 'tace');
   const min = ctx.settings.taceRepeatIntervalDays;
-  if (!last || last.ageDays < 0 || last.ageDays >= min) return undefined;
-  return finding('TACE-INTERVAL', 'warning', `Last TACE ${last.ageDays} days ago (<${min} days): too early to repeat`, {
-    facts: [procedureFact(last, `< ${min} days (seed: repeat interval 35 days to 3 months, >= 3 weeks after recovery)`)],
+  const threshold = `< ${min} days (seed: repeat interval 35 days to 3 months, >= 3 weeks after recovery)`;
+  if (last && last.ageDays >= 0 && last.ageDays < min) {
+    return finding('TACE-INTERVAL', 'warning', `Last TACE ${last.ageDays} days ago (<${min} days): too early to repeat`, {
+      facts: [procedureFact(last, threshold)],
+      sources: ['seed'],
+    });
+  }
+  const gaps = taceHistoryGaps(ctx.record);
+  if (gaps.length === 0) return undefined;
+  return finding('TACE-INTERVAL', 'warning', `TACE history incomplete: the ${min}-day repeat interval could not be checked`, {
+    facts: last ? [procedureFact(last, threshold)] : [],
+    missing: gaps.map(gapText),
+    notes: [`A prior TACE whose date is unknown may be less than ${min} days ago: check the procedure history before repeating.`],
     sources: ['seed'],
   });
 }
