@@ -9,6 +9,7 @@
  * off is reported as a `truncated` gap. A required key that cannot be had -> HttpError 412 naming the key
  * and why (never a URL or a token); an optional key -> an `unavailable` gap.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'fhir-kit-client';
 import type { Logger } from 'pino';
@@ -147,6 +148,9 @@ export class FhirDataResolver implements DataResolver {
     const optional = new Set(service.optionalPrefetch ?? []);
     const keys = Object.keys(service.prefetch);
     const problem = serverProblem(request.fhirServer, this.options);
+    // Each request in flight (one per key at most) listens to both signals; a site's hooks may have more keys than
+    // Node's default of 10 listeners, which would print a MaxListenersExceededWarning on every call.
+    setMaxListeners(Math.max(10, keys.length), deadline, call.cancel.signal);
 
     const settled = await Promise.all(
       keys.map(async (key): Promise<KeyResult | KeyFailure> => {

@@ -1,4 +1,5 @@
 /** The resolver on its own: paging, bounds, gaps, concurrency, optional keys; and the prefetch/FHIR parity test. */
+import { getMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import nock from 'nock';
 import { compileValidators } from '../../src/cds-hooks/schemas.js';
@@ -112,6 +113,18 @@ describe('one wave, optional keys, server checks', () => {
     expect(data.fhirRequests).toBe(7);
     expect(data.maxInFlight).toBe(7);
     expect(elapsed).toBeLessThan(400);
+  });
+
+  it('a site service with 12 keys fetches them all at once without a MaxListenersExceededWarning', async () => {
+    const prefetch = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`obs${i}`, `Observation?patient={{context.patientId}}&code=k${i}`]));
+    const wide = { ...patientView, prefetch };
+    nock(FHIR).get(pathOf('Observation?')).times(12).delay(20).reply(200, searchset([], undefined));
+    const signal = deadline();
+    expect(getMaxListeners(signal)).toBe(10);
+    const data = await resolver().resolve(wide, hookRequest({}), signal);
+    expect(data.maxInFlight).toBe(12);
+    // Each request in flight listens to the deadline: the limit that would print the warning is raised to the key count.
+    expect(getMaxListeners(signal)).toBe(12);
   });
 
   it('an optional key that fails gives an unavailable gap, not a 412', async () => {
