@@ -54,7 +54,7 @@ export interface FhirSide {
 
 export async function startFhirSide(args: string[]): Promise<FhirSide> {
   const child = fork(join(PACKAGE_ROOT, 'dist', 'bench', 'fhir-process.js'), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const message = await new Promise<FhirProcessMessage>((resolve) => child.on('message', (m: FhirProcessMessage) => (m.type === 'listening' || m.type === 'failed') && resolve(m)));
+  const message = await ready(child, 'the FHIR side', (m: FhirProcessMessage) => m.type === 'listening' || m.type === 'failed');
   if (message.type !== 'listening') throw new Error(`the FHIR side did not start: ${message.type === 'failed' ? message.message : ''}`);
   return { baseUrl: message.baseUrl, child };
 }
@@ -106,8 +106,29 @@ export async function startService(flags: string[], extraExecArgv: string[] = []
     env: { ...process.env, NODE_ENV: 'development', PREVIEW_ENABLED: 'false', FEEDBACK_DB: ':memory:', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  const port = await new Promise<number>((resolve) => child.on('message', (m: { type?: string; port?: number }) => m.type === 'listening' && resolve(m.port!)));
-  return { child, base: `http://127.0.0.1:${port}` };
+  const message = await ready(child, 'the service', (m: { type?: string; port?: number }) => m.type === 'listening');
+  return { child, base: `http://127.0.0.1:${message.port!}` };
+}
+
+/** The child's first message that `done` accepts; rejects if the child exits first or says nothing for 60 s. */
+function ready<T>(child: ChildProcess, what: string, done: (message: T) => boolean): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`${what} did not start within 60 s`));
+    }, 60_000);
+    const onExit = (code: number | null): void => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (code ${code}) before it was ready`));
+    };
+    child.once('exit', onExit);
+    child.on('message', (message: T) => {
+      if (!done(message)) return;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      resolve(message);
+    });
+  });
 }
 
 /** The benchmark's hook requests: order-select for `tace-realistic`, patient-view for `surv-overdue`, with full prefetch. */

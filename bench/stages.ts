@@ -5,7 +5,9 @@
  */
 import { pino } from 'pino';
 import { performance } from 'node:perf_hooks';
+import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { calendarDate } from '../src/calendar.js';
 import { validateHookRequest } from '../src/cds-hooks/hook-call.js';
 import { buildCard } from '../src/cds-hooks/cards.js';
@@ -115,7 +117,7 @@ export function stagesMarkdown(rows: StageRow[], iterations: number): string[] {
   ];
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   const at = process.argv.indexOf('--iterations');
   const iterations = at > 0 ? Number(process.argv[at + 1]) : 5000;
   const rows = await measureStages(iterations);
