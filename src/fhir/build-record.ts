@@ -475,7 +475,9 @@ export class PatientRecordBuilder implements RecordBuilder {
     if (typeof patient.birthDate === 'string') {
       facts.birthDate = patient.birthDate;
       const age = completedYears(patient.birthDate, ctx.today);
+      const range = age === undefined ? completedYearsRange(patient.birthDate, ctx.today) : undefined;
       if (age !== undefined) facts.ageYears = age;
+      else if (range) facts.ageRange = range;
     }
     if (patient.gender === 'male' || patient.gender === 'female' || patient.gender === 'other' || patient.gender === 'unknown') facts.sex = patient.gender;
     return facts;
@@ -489,4 +491,23 @@ export function completedYears(birthDate: string, today: string): number | undef
   if (!birth || !now) return undefined;
   const years = Number(now[1]) - Number(birth[1]) - (`${now[2]}-${now[3]}` < `${birth[2]}-${birth[3]}` ? 1 : 0);
   return years >= 0 ? years : undefined;
+}
+
+/**
+ * The range of completed years at `today` for a partial birth date: `1960` -> born between 1960-01-01 and 1960-12-31;
+ * `1960-05` -> within May 1960. Undefined for full, unreadable or future birth dates.
+ */
+export function completedYearsRange(birthDate: string, today: string): [number, number] | undefined {
+  const partial = /^(\d{4})(?:-(\d{2}))?$/.exec(birthDate);
+  if (!partial) return undefined;
+  const year = Number(partial[1]);
+  const month = partial[2] === undefined ? undefined : Number(partial[2]);
+  if (month !== undefined && (month < 1 || month > 12)) return undefined;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const first = `${partial[1]}-${pad(month ?? 1)}-01`;
+  const lastDay = new Date(Date.UTC(year, month ?? 12, 0)).getUTCDate();
+  const last = `${partial[1]}-${pad(month ?? 12)}-${pad(lastDay)}`;
+  const oldest = completedYears(first, today);
+  if (oldest === undefined) return undefined;
+  return [completedYears(last, today) ?? 0, oldest];
 }

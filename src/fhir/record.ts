@@ -148,6 +148,8 @@ export interface PatientFacts {
   birthDate?: string;
   /** Completed years at today (birthday today counts). */
   ageYears?: number;
+  /** A partial birth date (YYYY or YYYY-MM) gives only a range of completed years: [youngest, oldest]. */
+  ageRange?: [number, number];
   sex?: 'male' | 'female' | 'other' | 'unknown';
 }
 

@@ -1,4 +1,4 @@
-import { PatientRecordBuilder, completedYears } from '../../src/fhir/build-record.js';
+import { PatientRecordBuilder, completedYears, completedYearsRange } from '../../src/fhir/build-record.js';
 import { createDataSettings } from '../../src/fhir/data-settings.js';
 import type { ResolvedData } from '../../src/fhir/resolved-data.js';
 import { builtInValueSets } from '../../src/fhir/value-sets.js';
@@ -153,6 +153,29 @@ describe('PatientRecordBuilder details', () => {
     expect(completedYears('1986-03-15', '2026-03-15')).toBe(40);
     expect(completedYears('1986-03-16', '2026-03-15')).toBe(39);
     expect(completedYears('1986', '2026-03-15')).toBeUndefined();
+  });
+
+  it.each([
+    ['1960', [65, 66]],
+    ['1960-03', [65, 66]],
+    ['1960-02', [66, 66]],
+    ['1960-04', [65, 65]],
+    ['2026', [0, 0]],
+    ['2025-12', [0, 0]],
+    ['2027', undefined],
+    ['1960-13', undefined],
+    ['1960-03-01', undefined],
+    ['abcd', undefined],
+  ] as const)('a partial birth date %s at 2026-03-15 gives completed years %j', (birthDate, range) => {
+    expect(completedYearsRange(birthDate, '2026-03-15')).toEqual(range);
+  });
+
+  it('the patient facts carry the range for a partial birth date and the exact age otherwise', () => {
+    const patient = (birthDate: string) => builder().build(data([{ resourceType: 'Patient', id: 'p1', birthDate }]), { today: TODAY, patientId: 'p1' }).patient;
+    expect(patient('1960')).toMatchObject({ birthDate: '1960', ageRange: [65, 66] });
+    expect(patient('1960')?.ageYears).toBeUndefined();
+    expect(patient('1960-03-15')).toMatchObject({ ageYears: 66 });
+    expect(patient('1960-03-15')?.ageRange).toBeUndefined();
   });
 });
 

@@ -35,6 +35,27 @@ describe('S1/S2 surveillance', () => {
     expect(alerts(evaluatePatientView(rec().patient(70, 'male').build()))).toEqual([]);
     expect(find(evaluatePatientView(rec().patient(70, 'male').condition('cirrhosis').condition('hcc').build()), 'SURV-OVERDUE')).toBeUndefined();
   });
+  it('risk factor and no recorded age -> SURV-OVERDUE, saying the age limit was taken as met', () => {
+    const f = find(evaluatePatientView(rec().patient(undefined, 'male').condition('chronicHepatitisC').build()), 'SURV-OVERDUE')!;
+    expect(f.indicator).toBe('warning');
+    expect(f.assumptions).toEqual(expect.arrayContaining(['age not recorded: the age limit 40 was taken as met', 'age not recorded: evaluated as an adult']));
+  });
+  it.each([
+    ['1986', [39, 40], 'male', ['SURV-OVERDUE:warning'], 'age 39-40 (birth date 1986) may be under 40: the age limit was taken as met'],
+    ['1980', [45, 46], 'male', ['SURV-OVERDUE:warning'], undefined],
+    ['1990', [35, 36], 'male', [], undefined],
+    ['1977', [48, 49], 'female', [], undefined],
+  ] as const)('partial birth date %s (age %j), %s, chronic HCV -> %j', (birthDate, range, sex, expected, assumption) => {
+    const record = rec().patient(undefined, sex).ageRange(birthDate, [...range]).condition('chronicHepatitisC').build();
+    const findings = evaluatePatientView(record);
+    expect(alerts(findings)).toEqual(expected);
+    if (assumption) expect(find(findings, 'SURV-OVERDUE')!.assumptions).toContain(assumption);
+  });
+  it('a partial birth date that may be under 18 is evaluated as an adult, and says so', () => {
+    const f = find(evaluatePatientView(rec().patient(undefined, 'female').ageRange('2008', [17, 18]).condition('cirrhosis').build()), 'SURV-OVERDUE')!;
+    expect(f.assumptions).toContain('age 17-18 (birth date 2008) may be under 18: evaluated as an adult');
+    expect(alerts(evaluatePatientView(rec().patient(undefined, 'female').ageRange('2010', [15, 16]).condition('cirrhosis').build()))).toEqual([]);
+  });
   it('truncated observations: the card says data were incomplete', () => {
     const b = rec().patient(60, 'male').condition('cirrhosis').imaging('us', 10).gap({ key: 'observations', kind: 'truncated', detail: 'paging bound reached' });
     const f = find(evaluatePatientView(b.build()), 'SURV-OVERDUE')!;
@@ -57,6 +78,17 @@ describe('S3/S4 AFP', () => {
   it('woman of child-bearing age without recorded pregnancy: hCG suggested', () => {
     const f = find(evaluatePatientView(rec().patient(30, 'female').lab('afp', 50).build()), 'AFP-ELEVATED')!;
     expect(f.suggestions.map((s) => s.orderable)).toEqual(['ct-multiphase', 'mri-multiphase', 'afp', 'hcg']);
+  });
+  it.each([
+    ['age 30', (b: ReturnType<typeof rec>) => b.patient(30, 'female'), true],
+    ['age 60', (b: ReturnType<typeof rec>) => b.patient(60, 'female'), false],
+    ['age not recorded', (b: ReturnType<typeof rec>) => b.patient(undefined, 'female'), true],
+    ['birth date 1976 (age 49-50)', (b: ReturnType<typeof rec>) => b.patient(undefined, 'female').ageRange('1976', [49, 50]), true],
+    ['birth date 1970 (age 55-56)', (b: ReturnType<typeof rec>) => b.patient(undefined, 'female').ageRange('1970', [55, 56]), false],
+    ['a man, age 30', (b: ReturnType<typeof rec>) => b.patient(30, 'male'), false],
+  ] as const)('hCG suggested with elevated AFP, %s -> %s', (_label, person, suggested) => {
+    const f = find(evaluatePatientView(person(rec()).lab('afp', 50).build()), 'AFP-ELEVATED')!;
+    expect(f.suggestions.map((s) => s.orderable).includes('hcg')).toBe(suggested);
   });
   it('known liver cancer or AFP older than 183 days: no card', () => {
     expect(alerts(evaluatePatientView(rec().patient(60, 'male').lab('afp', 500).condition('hcc').build()))).toEqual([]);

@@ -74,6 +74,13 @@ export class RecordBuilder {
     return this;
   }
 
+  /** A partial birth date: only the range of completed years is known. */
+  ageRange(birthDate: string, range: [number, number]): this {
+    this.record.patient = { ...(this.record.patient ?? { id: 'p1', resource: 'Patient/p1' }), birthDate, ageRange: range };
+    delete this.record.patient.ageYears;
+    return this;
+  }
+
   gap(gap: DataGap): this {
     this.record.gaps.push(gap);
     return this;

@@ -4,7 +4,7 @@
  * Suggestions: multiphase CT and MRI, repeat AFP; hCG for a woman of child-bearing age without recorded pregnancy.
  */
 import type { Finding, SuggestedOrder } from '../types.js';
-import { finding, lab, labFact, liverCancerConditions, pregnancyEvidence, type RuleContext } from './context.js';
+import { ageBounds, finding, lab, labFact, liverCancerConditions, pregnancyEvidence, type RuleContext } from './context.js';
 import { isAdultOrUnknown } from './surveillance.js';
 
 export function afpRule(ctx: RuleContext): Finding | undefined {
@@ -20,8 +20,11 @@ export function afpRule(ctx: RuleContext): Finding | undefined {
     { orderable: 'mri-multiphase', reason },
     { orderable: 'afp', reason: `Repeat AFP (trend) after ${v.value} ng/mL on ${v.date}` },
   ];
-  const { sex, ageYears } = ctx.record.patient ?? {};
-  if (pregnant.length === 0 && sex === 'female' && ageYears !== undefined && ageYears >= s.childBearingAgeMinYears && ageYears <= s.childBearingAgeMaxYears) {
+  const sex = ctx.record.patient?.sex;
+  const age = ageBounds(ctx.record);
+  // Child-bearing age possible (unknown or partly known age included): an hCG suggestion costs nothing, a missed pregnancy does.
+  const childBearing = age === undefined || (age.max >= s.childBearingAgeMinYears && age.min <= s.childBearingAgeMaxYears);
+  if (pregnant.length === 0 && sex === 'female' && childBearing) {
     suggestions.push({ orderable: 'hcg', reason: `Exclude pregnancy as a cause of AFP ${v.value} ng/mL` });
   }
   const threshold = high ? `> ${s.afpHighNgMl} ng/mL (seed: exclude pregnancy, active liver disease, germ-cell tumour, then CT/MRI)` : `${s.afpUlnNgMl} to ${s.afpHighNgMl} ng/mL (AASLD: AFP >= 20 -> multiphase CT/MRI)`;

@@ -118,6 +118,17 @@ export function unusableLabText(record: PatientRecord, concept: LabConcept, maxD
   return ignored.length > 0 ? `${base}; ${ignored.join('; ')}` : base;
 }
 
+/** The patient's age as completed years: exact, or a range from a partial birth date (YYYY, YYYY-MM); undefined when unknown. */
+export function ageBounds(record: PatientRecord): { min: number; max: number; text: string } | undefined {
+  const patient = record.patient;
+  if (patient?.ageYears !== undefined) return { min: patient.ageYears, max: patient.ageYears, text: String(patient.ageYears) };
+  if (patient?.ageRange) {
+    const [min, max] = patient.ageRange;
+    return { min, max, text: `${min}-${max} (birth date ${patient.birthDate ?? 'partial'})` };
+  }
+  return undefined;
+}
+
 /** Data-completeness statements for the prefetch keys a rule depends on (never an all-clear on partial data). */
 export function gapTexts(record: PatientRecord, keys: readonly string[]): string[] {
   return record.gaps.filter((gap) => keys.includes(gap.key)).map(gapText);

@@ -7,7 +7,7 @@
  */
 import type { ConditionConcept } from '../../fhir/record.js';
 import type { Fact, Finding, SuggestedOrder } from '../types.js';
-import { CONDITION_KEYS, CONDITION_LABELS, conditionFact, conditions, finding, gapTexts, IMAGING_KEYS, lab, LAB_KEYS, labFact, liverCancerConditions, unusableLabText, type RuleContext } from './context.js';
+import { ageBounds, CONDITION_KEYS, CONDITION_LABELS, conditionFact, conditions, finding, gapTexts, IMAGING_KEYS, lab, LAB_KEYS, labFact, liverCancerConditions, unusableLabText, type RuleContext } from './context.js';
 
 const RISK_FACTORS: readonly ConditionConcept[] = ['chronicHepatitisB', 'chronicHepatitisC', 'alcoholUseDisorder', 'type2Diabetes', 'familyHistoryLiverCancer'];
 
@@ -18,17 +18,17 @@ export interface Eligibility {
   assumptions: string[];
 }
 
-/** Adult gate shared by patient-view rules: unknown age is evaluated (never silently skipped). */
+/** Adult gate shared by patient-view rules: unknown or possibly adult age is evaluated (never silently skipped). */
 export function isAdultOrUnknown(ctx: RuleContext): boolean {
-  const age = ctx.record.patient?.ageYears;
-  return age === undefined || age >= ctx.settings.adultAgeYears;
+  const age = ageBounds(ctx.record);
+  return age === undefined || age.max >= ctx.settings.adultAgeYears;
 }
 
 export function surveillanceEligibility(ctx: RuleContext): Eligibility {
   const s = ctx.settings;
   const none: Eligibility = { eligible: false, reasons: [], facts: [], assumptions: [] };
   if (liverCancerConditions(ctx.record).length > 0 || !isAdultOrUnknown(ctx)) return none;
-  const age = ctx.record.patient?.ageYears;
+  const age = ageBounds(ctx.record);
   const sex = ctx.record.patient?.sex;
   const reasons: string[] = [];
   const facts: Fact[] = [];
@@ -39,12 +39,15 @@ export function surveillanceEligibility(ctx: RuleContext): Eligibility {
     facts.push(...cirrhosis.map((c) => conditionFact(c)));
   }
   const risks = conditions(ctx.record, ...RISK_FACTORS);
-  if (risks.length > 0 && age !== undefined) {
+  if (risks.length > 0) {
     const knownSex = sex === 'male' || sex === 'female';
     const limit = sex === 'female' ? s.femaleSurveillanceAgeYears : s.maleSurveillanceAgeYears;
-    if (age >= limit) {
-      reasons.push(`${knownSex ? sex : 'sex not recorded as male/female'}, age ${age} (>= ${limit}) with ${risks.map((r) => CONDITION_LABELS[r.concept]).join(', ')}`);
+    // An age that may meet the limit is taken as meeting it, and the card says so: unknown age is no all-clear.
+    if (age === undefined || age.max >= limit) {
+      reasons.push(`${knownSex ? sex : 'sex not recorded as male/female'}, age ${age?.text ?? 'not recorded'} (>= ${limit}) with ${risks.map((r) => CONDITION_LABELS[r.concept]).join(', ')}`);
       if (!knownSex) assumptions.push(`sex "${sex ?? 'not recorded'}": the lower (male) age limit ${s.maleSurveillanceAgeYears} was applied`);
+      if (age === undefined) assumptions.push(`age not recorded: the age limit ${limit} was taken as met`);
+      else if (age.min < limit) assumptions.push(`age ${age.text} may be under ${limit}: the age limit was taken as met`);
       facts.push(...risks.map((c) => conditionFact(c)));
     }
   }
@@ -55,6 +58,7 @@ export function surveillanceEligibility(ctx: RuleContext): Eligibility {
     facts.push(...[...hbv, ...family].map((c) => conditionFact(c)));
   }
   if (reasons.length > 0 && age === undefined) assumptions.push('age not recorded: evaluated as an adult');
+  else if (reasons.length > 0 && age !== undefined && age.min < s.adultAgeYears) assumptions.push(`age ${age.text} may be under ${s.adultAgeYears}: evaluated as an adult`);
   return { eligible: reasons.length > 0, reasons, facts, assumptions };
 }
 
