@@ -1,6 +1,6 @@
 /**
- * Units (clinical-rules.md §1.1): read the UCUM code from valueQuantity.system + code (the free-text `unit`
- * only when system and code are absent and it is itself valid UCUM), convert to the concept's canonical unit
+ * Units (clinical-rules.md §1.1, §4.4): read the UCUM code from valueQuantity.system + code (never the free-text
+ * `unit`), convert to the concept's canonical unit
  * (UCUM via @lhncbc/ucum-lhc where it converts; molar-mass and AFP IU factors from data-settings.ts),
  * round to the concept's precision, then check plausibility. One conversion per (concept, unit) is worked
  * out on first sight and cached, so no UCUM parsing happens per value after warm-up.
@@ -51,7 +51,6 @@ export const formatNumber = (value: number): string => (Number.isSafeInteger(val
 export class UnitConverter {
   private readonly utils = ucum.UcumLhcUtils.getInstance();
   private readonly conversions = new Map<string, Conversion>();
-  private readonly validUnits = new Map<string, boolean>();
   private readonly explicit: Partial<Record<LabConcept, Readonly<Record<string, number>>>>;
 
   constructor(private readonly settings: DataSettings) {
@@ -66,16 +65,17 @@ export class UnitConverter {
     };
   }
 
-  /** The UCUM code to use, '' when the quantity carries no unit, or a problem. */
+  /**
+   * The UCUM code to use ('' when the quantity carries none), or a problem. The free-text `unit` is never read
+   * (clinical-rules §4.4): without system + code the quantity has no unit, which only dimensionless results accept.
+   */
   ucumCode(q: Omit<QuantityInput, 'value'>): { code: string } | { problem: string } {
     if (q.system !== undefined && q.system !== SYSTEM.ucum) {
       return { problem: `unit system "${q.system}" is not UCUM` };
     }
     if (q.code !== undefined && q.code.trim() !== '') return { code: q.code.trim() };
     if (q.system !== undefined) return { problem: 'UCUM unit without a code' };
-    const text = q.unit?.trim() ?? '';
-    if (text === '') return { code: NO_UNIT };
-    return this.isValidUcum(text) ? { code: text } : { problem: `unit "${text}" is not a UCUM code` };
+    return { code: NO_UNIT };
   }
 
   convert(concept: LabConcept, q: QuantityInput): Converted {
@@ -83,7 +83,10 @@ export class UnitConverter {
     const found = this.ucumCode(q);
     if ('problem' in found) return { ok: false, reason: 'unit', detail: found.problem };
     const conversion = this.conversionFor(concept, found.code);
-    if (!conversion.ok) return { ok: false, reason: 'unit', detail: conversion.detail };
+    if (!conversion.ok) {
+      const text = found.code === NO_UNIT ? q.unit?.trim() : undefined;
+      return { ok: false, reason: 'unit', detail: text ? `${conversion.detail} (the free-text unit "${text}" is not read without a UCUM system and code)` : conversion.detail };
+    }
     const value = roundTo(q.value * conversion.factor, setting.decimals);
     const limits = setting.plausible;
     if (limits && (value < limits[0] || value > limits[1])) {
@@ -91,15 +94,6 @@ export class UnitConverter {
       return { ok: false, reason: 'implausible', detail: `${shown} is outside the plausible range ${limits[0]}-${limits[1]}${conversion.unit ? ` ${conversion.unit}` : ''}` };
     }
     return { ok: true, value, ...(conversion.unit !== undefined ? { unit: conversion.unit } : {}) };
-  }
-
-  private isValidUcum(text: string): boolean {
-    let valid = this.validUnits.get(text);
-    if (valid === undefined) {
-      valid = this.utils.validateUnitString(text).status === 'valid';
-      if (this.validUnits.size < this.settings.unitCacheSize) this.validUnits.set(text, valid);
-    }
-    return valid;
   }
 
   private conversionFor(concept: LabConcept, unit: string): Conversion {

@@ -112,9 +112,12 @@ describe('unit conversion at the thresholds of clinical-rules.md §1.1 and the r
     expect(converter.convert('bilirubin', { value: 3, system: 'http://example.org/units', code: 'mg/dL' })).toMatchObject({ ok: false, reason: 'unit', detail: expect.stringContaining('not UCUM') });
   });
 
-  it('reads the free-text unit only when system and code are absent and it is valid UCUM', () => {
-    expect(converter.convert('albumin', { value: 35, unit: 'g/L' })).toEqual({ ok: true, value: 3.5, unit: 'g/dL' });
+  it('never reads the free-text unit (clinical-rules §4.4): without system + code a quantity has no unit', () => {
+    expect(converter.convert('albumin', { value: 35, unit: 'g/L' })).toEqual({ ok: false, reason: 'unit', detail: 'no unit; albumin needs g/dL (the free-text unit "g/L" is not read without a UCUM system and code)' });
+    expect(converter.convert('bilirubin', { value: 1.2, unit: 'mg/dL' })).toMatchObject({ ok: false, reason: 'unit' });
     expect(converter.convert('platelets', { value: 60, unit: 'x10^9/L' })).toMatchObject({ ok: false, reason: 'unit' });
+    // Dimensionless results need no unit, so an INR with a free-text unit is still an INR.
+    expect(converter.convert('inr', { value: 1.8, unit: 'INR' })).toEqual({ ok: true, value: 1.8 });
     // system + code win over a misleading free-text unit
     expect(converter.convert('albumin', { value: 35, system: UCUM, code: 'g/L', unit: 'g/dL' })).toEqual({ ok: true, value: 3.5, unit: 'g/dL' });
   });
