@@ -60,6 +60,11 @@ describe('S1/S2 surveillance', () => {
     const b = rec().patient(60, 'male').condition('cirrhosis').imaging('us', 10).gap({ key: 'observations', kind: 'truncated', detail: 'paging bound reached' });
     const f = find(evaluatePatientView(b.build()), 'SURV-OVERDUE')!;
     expect(f.missing.join(' ')).toContain('Incomplete data (observations)');
+    expect(f.summary).toBe('HCC surveillance not confirmed: no AFP found in the last 6 months of incomplete data (cirrhosis)');
+  });
+  it('a gap in data the finding does not rest on leaves the summary firm', () => {
+    const b = rec().patient(60, 'male').condition('cirrhosis').lab('afp', 5, 10).gap({ key: 'observations', kind: 'truncated', detail: 'paging bound reached' });
+    expect(find(evaluatePatientView(b.build()), 'SURV-OVERDUE')!.summary).toBe('HCC surveillance overdue: no liver imaging in the last 6 months (cirrhosis)');
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import type { ConditionConcept } from '../../fhir/record.js';
 import type { Fact, Finding, SuggestedOrder } from '../types.js';
-import { ageBounds, CONDITION_KEYS, CONDITION_LABELS, conditionFact, conditions, finding, gapTexts, IMAGING_KEYS, lab, LAB_KEYS, labFact, liverCancerConditions, unusableLabText, type RuleContext } from './context.js';
+import { ageBounds, CONDITION_KEYS, CONDITION_LABELS, conditionFact, conditions, finding, gapTexts, hasGap, IMAGING_KEYS, lab, LAB_KEYS, labFact, liverCancerConditions, unusableLabText, type RuleContext } from './context.js';
 
 const RISK_FACTORS: readonly ConditionConcept[] = ['chronicHepatitisB', 'chronicHepatitisC', 'alcoholUseDisorder', 'type2Diabetes', 'familyHistoryLiverCancer'];
 
@@ -88,7 +88,13 @@ export function surveillanceRule(ctx: RuleContext): Finding | undefined {
   } else {
     facts.push(labFact(afp, `<= ${days} days`));
   }
-  return finding('SURV-OVERDUE', 'warning', `HCC surveillance overdue: no ${overdue.join(' and no ')} in the last 6 months (${elig.reasons[0]})`, {
+  // Data read only in part (paging bound, unreadable page, unavailable key) may hold what looks missing: say
+  // "not confirmed" rather than "overdue" (conformance E5), and keep the card so the gap is seen.
+  const partial = (!imaging && hasGap(ctx.record, IMAGING_KEYS)) || (!afp && hasGap(ctx.record, LAB_KEYS));
+  const summary = partial
+    ? `HCC surveillance not confirmed: no ${overdue.join(' and no ')} found in the last 6 months of incomplete data (${elig.reasons[0]})`
+    : `HCC surveillance overdue: no ${overdue.join(' and no ')} in the last 6 months (${elig.reasons[0]})`;
+  return finding('SURV-OVERDUE', 'warning', summary, {
     facts,
     missing: [...missing, ...gapTexts(ctx.record, [...CONDITION_KEYS, 'familyHistory'])],
     assumptions: elig.assumptions,
