@@ -64,6 +64,12 @@ export function validateHookRequest(body: unknown, services: ServiceDefinition[]
     const errors = describeErrors(validateContext.errors, 'context');
     throw new HttpError(400, errors.map((e) => ({ code: 'invalid' as const, diagnostics: `${e.path} ${e.message}`, expression: [e.path] })));
   }
+  const prefetch = (request.prefetch ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(service.prefetch)) {
+    if (prefetch[key] === undefined || validators.prefetchValue(prefetch[key])) continue;
+    const errors = describeErrors(validators.prefetchValue.errors, `prefetch.${key}`);
+    throw new HttpError(400, errors.map((e) => ({ code: 'invalid' as const, diagnostics: `${e.path} ${e.message}`, expression: [e.path] })));
+  }
   return { request, service };
 }
 

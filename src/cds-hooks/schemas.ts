@@ -83,8 +83,9 @@ export const hookRequestSchema = {
       },
     },
     context: { type: 'object' },
-    // A prefetch value is a FHIR resource or null; a Bundle's `entry`, when present, is an array (FHIR R4 Bundle).
-    prefetch: { type: 'object', additionalProperties: { type: ['object', 'null'], properties: { entry: { type: 'array' } } } },
+    // Values are checked per service (prefetchValueSchema) for the keys it asked for; keys it did not ask for are
+    // ignored whatever they hold (conformance C7; the spec's own example sends `"user": "123"`).
+    prefetch: { type: 'object' },
     extension: { type: 'object' },
   },
   // fhirServer is CONDITIONAL: required when fhirAuthorization is present.
@@ -151,8 +152,12 @@ export function createAjv(): Ajv {
 }
 
 /** All validators, compiled once at start-up. */
+/** A prefetch value the service asked for: a FHIR resource or null; a Bundle's `entry`, when present, is an array. */
+const prefetchValueSchema = { type: ['object', 'null'], properties: { entry: { type: 'array' } } } as const;
+
 export interface Validators {
   request: ValidateFunction;
+  prefetchValue: ValidateFunction;
   contexts: Record<keyof typeof contextSchemas, ValidateFunction>;
   feedback: ValidateFunction;
   serviceDefinition: ValidateFunction;
@@ -161,6 +166,7 @@ export interface Validators {
 export function compileValidators(ajv: Ajv = createAjv()): Validators {
   return {
     request: ajv.compile(hookRequestSchema),
+    prefetchValue: ajv.compile(prefetchValueSchema),
     contexts: {
       'patient-view': ajv.compile(contextSchemas['patient-view']),
       'order-select': ajv.compile(contextSchemas['order-select']),

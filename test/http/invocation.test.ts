@@ -216,3 +216,15 @@ describe('POST /cds-services/{id}: a prior TACE that cannot be placed in time', 
     expect(interval?.detail).toContain('Procedure/tace-feb30 (TACE) has a date that cannot be read ("2026-02-30")');
   });
 });
+
+describe('POST /cds-services/{id}: prefetch keys the service did not ask for', () => {
+  it('are ignored whatever they hold (the spec example sends "user": "123")', async () => {
+    const body = patientViewRequest({ prefetch: { ...nullPrefetch(PATIENT_VIEW_KEYS), user: '123', other: [1, 2], labs: { resourceType: 'Bundle', entry: 'not an array' } } });
+    expect((await post('/cds-services/hcc-patient-view').send(body).expect(200)).body).toEqual({ cards: [] });
+  });
+  it('but a key it asked for with a Bundle whose entry is not an array is a 400 naming the key', async () => {
+    const body = patientViewRequest({ prefetch: { ...nullPrefetch(PATIENT_VIEW_KEYS), conditions: { resourceType: 'Bundle', entry: {} } } });
+    const res = await post('/cds-services/hcc-patient-view').send(body).expect(400);
+    expect(res.body.issue[0].expression[0]).toBe('prefetch.conditions.entry');
+  });
+});
