@@ -248,7 +248,8 @@ export class PatientRecordBuilder implements RecordBuilder {
   }
 
   private labValue(obs: fhir4.Observation, ref: string, concept: LabConcept, coding: fhir4.Coding, ctx: BuildContext): Outcome {
-    const effective = obs.effectiveDateTime ?? obs.effectiveInstant ?? obs.effectivePeriod?.end ?? obs.effectivePeriod?.start ?? obs.issued;
+    // clinical-rules §0: effectiveDateTime, else effectivePeriod.end, else issued; a period's start only when nothing else dates it.
+    const effective = obs.effectiveDateTime ?? obs.effectiveInstant ?? obs.effectivePeriod?.end ?? obs.issued ?? obs.effectivePeriod?.start;
     const date = this.date(effective, ctx);
 
     if (!USABLE_OBSERVATION.has(obs.status)) return ignored(concept, ref, date, 'status', `status "${String(obs.status)}" is not final, amended or corrected`);

@@ -93,6 +93,18 @@ describe('PatientRecordBuilder details', () => {
     expect(built.labs.albumin.ignored).toEqual([expect.objectContaining({ resource: 'Observation/c', reason: 'no-date' })]);
   });
 
+  it('an open period (start only) gives way to issued, and dates the result only when nothing else does', () => {
+    const built = builder().build(
+      data([
+        obs('open-issued', '6301-6', { effectivePeriod: { start: '2026-02-20' }, issued: '2026-03-14T09:00:00Z', valueQuantity: { value: 2 } }),
+        obs('open-only', '1751-7', { effectivePeriod: { start: '2026-02-20' }, valueQuantity: ucum(3.6, 'g/dL') }),
+      ]),
+      { today: TODAY, patientId: 'p1' },
+    );
+    expect(built.labs.inr.latest).toMatchObject({ resource: 'Observation/open-issued', date: '2026-03-14', ageDays: 1 });
+    expect(built.labs.albumin.latest).toMatchObject({ resource: 'Observation/open-only', date: '2026-02-20' });
+  });
+
   it.each(['preliminary', 'registered', 'cancelled', 'entered-in-error', 'unknown'] as const)('ignores status %s', (status) => {
     const built = builder().build(data([obs('x', '1751-7', { status, effectiveDateTime: '2026-03-10', valueQuantity: ucum(3.6, 'g/dL') })]), { today: TODAY, patientId: 'p1' });
     expect(built.labs.albumin.values).toEqual([]);
