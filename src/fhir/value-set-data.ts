@@ -69,8 +69,10 @@ export const BUILT_IN_VALUE_SETS: ValueSetData = {
     primaryLiverCancer: [...snomed('95214007', '187769009', '93870000'), ...icd('C22.8', 'C22.9')],
     intrahepaticCholangiocarcinoma: [...snomed('109842005', '1260050006'), ...icd('C22.1')],
     liverMetastasis: [...snomed('94381002'), ...icd('C78.7')],
-    // 128462008 "and descendants": descendants need a terminology server; sites add the ones they use.
-    distantMetastasis: [...snomed('128462008'), icdPrefix('C77'), icdPrefix('C78', ['C78.7']), icdPrefix('C79'), icdPrefix('C7B', ['C7B.02'])],
+    // 128462008 "and descendants": a full expansion needs a terminology server. Built in: the common distant sites
+    // (lung, bone, brain, pleura, adrenal, as listed in the Dutch lung-cancer REO value set); sites add the ones
+    // they use (VALUE_SET_FILE). 94381002 (liver) is liverMetastasis, not distant spread.
+    distantMetastasis: [...snomed('128462008', '94391008', '94222008', '94225005', '94493005', '94161006'), icdPrefix('C77'), icdPrefix('C78', ['C78.7']), icdPrefix('C79'), icdPrefix('C7B', ['C7B.02'])],
     portalVeinThrombosis: [...snomed('17920008'), ...icd('I81')],
     liverAbscess: [...snomed('27916005'), ...icd('K75.0')],
     sepsis: [...snomed('91302008'), icdPrefix('A40'), icdPrefix('A41'), ...icd('R65.20', 'R65.21')],

@@ -22,6 +22,14 @@ describe('value sets', () => {
     expect(vs.conditionConcepts(icd('K7031'))).toEqual(expect.arrayContaining(['cirrhosis', 'ascites']));
   });
 
+  it.each(['128462008', '94391008', '94222008', '94225005', '94493005', '94161006'])('SNOMED %s (secondary neoplasm, distant site) is distant metastasis', (code) => {
+    expect(vs.conditionConcepts({ system: SYSTEM.snomed, code })).toEqual(['distantMetastasis']);
+  });
+
+  it('SNOMED 94381002 (secondary neoplasm of liver) is liver metastasis, not distant spread', () => {
+    expect(vs.conditionConcepts({ system: SYSTEM.snomed, code: '94381002' })).toEqual(['liverMetastasis']);
+  });
+
   it('applies ICD-10-CM prefix rules with their exceptions', () => {
     expect(vs.conditionConcepts(icd('C78.01'))).toEqual(['distantMetastasis']);
     expect(vs.conditionConcepts(icd('C79.51'))).toEqual(['distantMetastasis']);
