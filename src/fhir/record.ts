@@ -42,6 +42,7 @@ export type ConditionConcept =
   | 'type2Diabetes'
   | 'cirrhosis'
   | 'biliaryCirrhosis'
+  | 'sclerosingCholangitis'
   | 'ascites'
   | 'hepaticEncephalopathy'
   | 'avFistula'

@@ -87,6 +87,8 @@ export const BUILT_IN_VALUE_SETS: ValueSetData = {
       ...icd('K74.60', 'K74.69', 'K70.30', 'K70.31', 'K74.3', 'K74.4', 'K74.5'),
     ],
     biliaryCirrhosis: icd('K74.3', 'K74.4', 'K74.5'),
+    // PSC: only for the cholestatic Child-Pugh caveat (clinical-rules §2.1); it is not cirrhosis for surveillance.
+    sclerosingCholangitis: [...snomed('197441003'), ...icd('K83.01')],
     ascites: [...snomed('389026000'), ...icd('R18.8', 'R18.0', 'K70.31', 'K70.11', 'K71.51')],
     hepaticEncephalopathy: [...snomed('13920009'), ...icd('K76.82', 'K72.90', 'K72.91')],
     avFistula: [...snomed('439470001'), ...icd('I77.0')],

@@ -22,7 +22,7 @@ import {
 export { SYSTEM, type CodeEntry, type PregnancyAnswer, type ValueSetData } from './value-set-data.js';
 
 export const LAB_CONCEPTS: readonly LabConcept[] = ['afp', 'bilirubin', 'albumin', 'inr', 'platelets', 'wbc', 'creatinine', 'egfr', 'sodium', 'ecog', 'tumorBurden', 'pvttGrade', 'portalCollaterals', 'westHavenGrade', 'pregnancyStatus', 'hcg', 'hbvDna', 'hcvRna'];
-export const CONDITION_CONCEPTS: readonly ConditionConcept[] = ['hcc', 'primaryLiverCancer', 'intrahepaticCholangiocarcinoma', 'liverMetastasis', 'distantMetastasis', 'portalVeinThrombosis', 'liverAbscess', 'sepsis', 'cachexia', 'multiOrganFailure', 'chronicHepatitisB', 'chronicHepatitisC', 'alcoholUseDisorder', 'type2Diabetes', 'cirrhosis', 'biliaryCirrhosis', 'ascites', 'hepaticEncephalopathy', 'avFistula', 'pregnancy', 'hepatorenalSyndrome', 'familyHistoryLiverCancer'];
+export const CONDITION_CONCEPTS: readonly ConditionConcept[] = ['hcc', 'primaryLiverCancer', 'intrahepaticCholangiocarcinoma', 'liverMetastasis', 'distantMetastasis', 'portalVeinThrombosis', 'liverAbscess', 'sepsis', 'cachexia', 'multiOrganFailure', 'chronicHepatitisB', 'chronicHepatitisC', 'alcoholUseDisorder', 'type2Diabetes', 'cirrhosis', 'biliaryCirrhosis', 'sclerosingCholangitis', 'ascites', 'hepaticEncephalopathy', 'avFistula', 'pregnancy', 'hepatorenalSyndrome', 'familyHistoryLiverCancer'];
 export const PROCEDURE_CONCEPTS: readonly ProcedureConcept[] = ['tace', 'hepatectomy'];
 export const IMAGING_MODALITIES: readonly ImagingModality[] = ['us', 'ct', 'mri'];
 

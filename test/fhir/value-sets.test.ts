@@ -99,3 +99,10 @@ describe('value sets', () => {
     expect(() => loadValueSets(file)).toThrow(/broken\.json/);
   });
 });
+
+describe('primary sclerosing cholangitis', () => {
+  it('SNOMED 197441003 and ICD-10-CM K83.01 are PSC, not cirrhosis', () => {
+    expect(vs.conditionConcepts({ system: SYSTEM.snomed, code: '197441003' })).toEqual(['sclerosingCholangitis']);
+    expect(vs.conditionConcepts(icd('K83.01'))).toEqual(['sclerosingCholangitis']);
+  });
+});

@@ -1,5 +1,5 @@
 import { albi, meld } from '../../src/knowledge/rules/child-pugh.js';
-import { evaluateTace, find, ids, rec } from './record-builder.js';
+import { alerts, evaluatePatientView, evaluateTace, find, ids, rec } from './record-builder.js';
 
 const CP_IDS = ['TACE-CP-C', 'TACE-CP-C-POSSIBLE', 'TACE-CP-B8-9', 'TACE-CP-B7'];
 const cp = (findings: ReturnType<typeof evaluateTace>) => ids(findings).filter((id) => CP_IDS.some((c) => id.startsWith(`${c}:`)));
@@ -118,6 +118,11 @@ describe('caveats, ALBI and MELD', () => {
     expect(notes).toContain('vitamin K antagonist');
     expect(notes).toContain('ALBI score');
     expect(notes).toContain('MELD');
+  });
+  it('PSC alone gives the cholestatic caveat too, and does not count as cirrhosis for surveillance', () => {
+    const f = find(evaluateTace(labs(3.5, 4.0, 1.0).condition('sclerosingCholangitis').build()), 'TACE-CP-B7')!;
+    expect(f.notes.join('\n')).toContain('Cholestatic liver disease recorded');
+    expect(alerts(evaluatePatientView(rec().patient(60, 'male').condition('sclerosingCholangitis').build()))).toEqual([]);
   });
   it('ALBI grade edges and MELD values', () => {
     expect(albi(0.5, 4.5)).toEqual({ score: -3.21, grade: 1 });

@@ -149,7 +149,7 @@ function caveats(ctx: RuleContext, cp: ChildPugh): string[] {
   const notes = [
     'INR raised by warfarin or another vitamin K antagonist does not reflect liver synthesis; albumin infusions raise albumin: either makes Child-Pugh unreliable.',
   ];
-  const cholestatic = conditions(ctx.record, 'biliaryCirrhosis');
+  const cholestatic = conditions(ctx.record, 'biliaryCirrhosis', 'sclerosingCholangitis');
   if (cholestatic.length > 0) {
     const bili = cp.fresh.bilirubin?.value;
     const pbc = bili === undefined ? undefined : bili > 10 ? 3 : bili >= 4 ? 2 : 1;

@@ -60,6 +60,7 @@ export const CONDITION_LABELS: Readonly<Record<ConditionConcept, string>> = {
   type2Diabetes: 'Type 2 diabetes',
   cirrhosis: 'Cirrhosis',
   biliaryCirrhosis: 'Biliary cirrhosis (PBC/PSC)',
+  sclerosingCholangitis: 'Primary sclerosing cholangitis',
   ascites: 'Ascites',
   hepaticEncephalopathy: 'Hepatic encephalopathy',
   avFistula: 'Arteriovenous fistula',
