@@ -146,7 +146,9 @@ export class JwtClientAuthenticator implements ClientAuthenticator {
     if (typeof protectedHeader.alg !== 'string' || !(ASYMMETRIC_ALGS as readonly string[]).includes(protectedHeader.alg)) {
       throw new AuthFailure('alg-not-allowed');
     }
-    if (typeof protectedHeader.typ !== 'string' || protectedHeader.typ.replace(/^application\//i, '').toUpperCase() !== 'JWT') {
+    // CDS Hooks makes `typ: JWT` REQUIRED of clients, but the contract does not list it and conformance I3 leaves
+    // "reject or warn" to policy: a missing typ passes, a typ that says something else does not.
+    if (protectedHeader.typ !== undefined && (typeof protectedHeader.typ !== 'string' || protectedHeader.typ.replace(/^application\//i, '').toUpperCase() !== 'JWT')) {
       throw new AuthFailure('typ-not-jwt');
     }
     if (typeof protectedHeader.kid !== 'string' || protectedHeader.kid === '') throw new AuthFailure('kid-missing');
@@ -187,7 +189,8 @@ export class JwtClientAuthenticator implements ClientAuthenticator {
     if (exp === undefined || iat === undefined || jti === undefined || aud === undefined) throw new AuthFailure('claim-missing');
     if (typeof exp !== 'number' || !Number.isFinite(exp) || typeof iat !== 'number' || !Number.isFinite(iat)) throw new AuthFailure('claim-invalid');
     if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_CHARS) throw new AuthFailure('claim-invalid');
-    if (exp <= nowSec - this.skewSec) throw new AuthFailure('expired');
+    // contract §5: `exp` in the future, no grace (the skew is for `iat` and `nbf`, which clocks may put slightly ahead).
+    if (exp <= nowSec) throw new AuthFailure('expired');
     if (exp > nowSec + this.maxLifetimeSec + this.skewSec) throw new AuthFailure('exp-too-far');
     if (iat > nowSec + this.skewSec) throw new AuthFailure('iat-in-future');
     const expected = normalizeAudience(audience);

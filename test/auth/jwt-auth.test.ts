@@ -93,9 +93,13 @@ describe('valid tokens pass', () => {
     await request(service.app).get(`${DISCOVERY}/`).set(bearer(await signToken(es, { iss: EHR, aud: BASE + DISCOVERY }))).expect(200);
   });
 
-  it('exp just past but within the 60 s clock skew is accepted; iat slightly in the future too', async () => {
-    await request(service.app).get(DISCOVERY).set(bearer(await signToken(es, { iss: EHR, aud: BASE + DISCOVERY, exp: nowSec() - 30 }))).expect(200);
+  it('iat slightly in the future (within the 60 s clock skew) is accepted; exp a few seconds ahead too', async () => {
     await request(service.app).get(DISCOVERY).set(bearer(await signToken(es, { iss: EHR, aud: BASE + DISCOVERY, iat: nowSec() + 30 }))).expect(200);
+    await request(service.app).get(DISCOVERY).set(bearer(await signToken(es, { iss: EHR, aud: BASE + DISCOVERY, exp: nowSec() + 5 }))).expect(200);
+  });
+
+  it('a token without typ passes (contract §5 does not require it); the other checks still apply', async () => {
+    await request(service.app).get(DISCOVERY).set(bearer(await signToken(es, { iss: EHR, aud: BASE + DISCOVERY, typ: null }))).expect(200);
   });
 
   it('tenant equal to the configured one passes', async () => {
@@ -137,7 +141,8 @@ describe('invalid tokens fail with a bare 401', () => {
 
   it('typ not JWT', async () => rejects(`Bearer ${await signToken(es, { iss: EHR, aud, typ: 'at+jwt' })}`, 'typ-not-jwt'));
 
-  it('expired (61 s past, beyond the skew)', async () => rejects(`Bearer ${await signToken(es, { iss: EHR, aud, exp: nowSec() - 61 })}`, 'expired'));
+  it('expired (61 s past)', async () => rejects(`Bearer ${await signToken(es, { iss: EHR, aud, exp: nowSec() - 61 })}`, 'expired'));
+  it('expired by 5 s: no grace on exp (contract §5: exp in the future)', async () => rejects(`Bearer ${await signToken(es, { iss: EHR, aud, exp: nowSec() - 5 })}`, 'expired'));
   it('exp missing', async () => rejects(`Bearer ${await signToken(es, { iss: EHR, aud, omit: ['exp'] })}`, 'claim-missing'));
   it('iat missing', async () => rejects(`Bearer ${await signToken(es, { iss: EHR, aud, omit: ['iat'] })}`, 'claim-missing'));
   it('jti missing', async () => rejects(`Bearer ${await signToken(es, { iss: EHR, aud, omit: ['jti'] })}`, 'claim-missing'));

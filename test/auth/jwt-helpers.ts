@@ -25,7 +25,7 @@ export interface TokenOptions {
   iat?: number;
   jti?: string;
   tenant?: string;
-  typ?: string;
+  typ?: string | null;
   kid?: string;
   jku?: string;
   /** Claims to leave out. */
@@ -44,7 +44,8 @@ export async function signToken(key: TestKey, options: TokenOptions): Promise<st
     ...(omit.has('jti') ? {} : { jti: options.jti ?? randomUUID() }),
     ...(options.tenant ? { tenant: options.tenant } : {}),
   };
-  const header: Record<string, unknown> = { alg: key.alg, typ: options.typ ?? 'JWT', kid: options.kid ?? key.kid, ...(options.jku ? { jku: options.jku } : {}) };
+  // typ: undefined -> "JWT"; null -> no typ header at all.
+  const header: Record<string, unknown> = { alg: key.alg, ...(options.typ === null ? {} : { typ: options.typ ?? 'JWT' }), kid: options.kid ?? key.kid, ...(options.jku ? { jku: options.jku } : {}) };
   return new SignJWT(payload).setProtectedHeader(header as { alg: string }).sign(key.privateKey);
 }
 
