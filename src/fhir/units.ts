@@ -40,6 +40,9 @@ export function roundTo(value: number, decimals: number): number {
   const scaled = value * scale;
   if (Number.isInteger(scaled) && scaled / scale === value) return value;
   const clean = Number(value.toPrecision(12));
+  // Exponent notation ("1e-7", "1e+300") would turn the string trick below into NaN: tiny values round with
+  // toFixed (no half-way cases at that scale), huge ones have no decimals to round.
+  if (String(clean).includes('e')) return Math.abs(clean) < 1 ? Number(clean.toFixed(decimals)) : clean;
   const sign = clean < 0 ? -1 : 1;
   const shifted = Math.round(Number(`${Math.abs(clean)}e${decimals}`));
   return sign * Number(`${shifted}e-${decimals}`);
@@ -88,6 +91,7 @@ export class UnitConverter {
       return { ok: false, reason: 'unit', detail: text ? `${conversion.detail} (the free-text unit "${text}" is not read without a UCUM system and code)` : conversion.detail };
     }
     const value = roundTo(q.value * conversion.factor, setting.decimals);
+    if (!Number.isFinite(value)) return { ok: false, reason: 'implausible', detail: `${formatNumber(q.value)} cannot be read as a number in ${conversion.unit ?? 'this unit'}` };
     const limits = setting.plausible;
     if (limits && (value < limits[0] || value > limits[1])) {
       const shown = conversion.unit ? `${formatNumber(value)} ${conversion.unit}` : formatNumber(value);

@@ -30,6 +30,13 @@ describe('rounding', () => {
     expect(roundTo(0.1 + 0.2, 2)).toBe(0.3);
   });
 
+  it('rounds values written in exponent notation instead of turning them into NaN', () => {
+    expect(roundTo(1e-7, 2)).toBe(0);
+    expect(roundTo(2.5e-7, 1)).toBe(0);
+    expect(roundTo(1e308, 2)).toBe(1e308);
+    expect(roundTo(-1e-9, 2)).toBeCloseTo(0);
+  });
+
   it('formats numbers without binary noise', () => {
     expect(formatNumber(250)).toBe('250');
     expect(formatNumber(0.1 + 0.2)).toBe('0.3');
@@ -120,6 +127,14 @@ describe('unit conversion at the thresholds of clinical-rules.md §1.1 and the r
     expect(converter.convert('inr', { value: 1.8, unit: 'INR' })).toEqual({ ok: true, value: 1.8 });
     // system + code win over a misleading free-text unit
     expect(converter.convert('albumin', { value: 35, system: UCUM, code: 'g/L', unit: 'g/dL' })).toEqual({ ok: true, value: 3.5, unit: 'g/dL' });
+  });
+
+  it('extreme values are never NaN that slips past the plausibility check', () => {
+    expect(converter.convert('bilirubin', q(1e308, 'mg/dL'))).toMatchObject({ ok: false, reason: 'implausible' });
+    expect(converter.convert('bilirubin', q(1e308, 'umol/L'))).toMatchObject({ ok: false, reason: 'implausible' });
+    expect(converter.convert('albumin', q(1e308, 'g/L'))).toMatchObject({ ok: false, reason: 'implausible' });
+    expect(converter.convert('bilirubin', q(1e-7, 'mg/dL'))).toEqual({ ok: true, value: 0, unit: 'mg/dL' });
+    expect(converter.convert('inr', q(Number.MAX_VALUE))).toMatchObject({ ok: false, reason: 'implausible' });
   });
 
   it('flags implausible values after conversion and rounding (the g/L vs g/dL slip)', () => {
