@@ -8,10 +8,22 @@ export interface StoredFeedback extends FeedbackItem {
   receivedAt: string;
 }
 
+/** JSON with object keys sorted at every level: the same feedback sent with its keys in another order is the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).filter((key) => record[key] !== undefined).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
 /**
  * Feedback in an embedded SQLite database. WAL with synchronous=FULL: a write is acknowledged only after
  * its transaction is durably committed, so what was answered `200` survives a crash or `kill -9`.
- * Duplicates (same service, card, outcome, timestamp, suggestions and reason) are stored once.
+ * Duplicates (same service, card, outcome, timestamp, accepted suggestions in any order, and reason, whatever the
+ * order of their JSON keys) are stored once.
  */
 export class FeedbackStore {
   private readonly db: Database.Database;
@@ -47,7 +59,8 @@ export class FeedbackStore {
     this.insertBatch = this.db.transaction((serviceId: string, items: FeedbackItem[], receivedAt: string) => {
       let stored = 0;
       for (const item of items) {
-        const dedupKey = JSON.stringify([item.card, item.outcome, item.outcomeTimestamp, item.acceptedSuggestions ?? null, item.overrideReason ?? null]);
+        const suggestions = (item.acceptedSuggestions ?? []).map(canonicalJson).sort();
+        const dedupKey = canonicalJson([item.card, item.outcome, item.outcomeTimestamp, suggestions, item.overrideReason ?? null]);
         const result = this.insert.run(serviceId, item.card, item.outcome, item.outcomeTimestamp, dedupKey, JSON.stringify(item), receivedAt);
         stored += result.changes;
       }

@@ -49,6 +49,18 @@ describe('feedback', () => {
     await service.close();
   });
 
+  it('a duplicate sent with its JSON keys in another order, or its accepted suggestions reordered, is still stored once', async () => {
+    const service = await testService();
+    const overridden = { card: 'card-2', outcome: 'overridden', outcomeTimestamp: '2026-11-23T10:00:00Z', overrideReason: { reason: { system: 's', code: 'x' }, userComment: 'seen' } };
+    const reordered = { overrideReason: { userComment: 'seen', reason: { code: 'x', system: 's' } }, outcomeTimestamp: '2026-11-23T10:00:00Z', outcome: 'overridden', card: 'card-2' };
+    const accepted = { card: 'card-3', outcome: 'accepted', outcomeTimestamp: '2026-11-23T10:00:00Z', acceptedSuggestions: [{ id: 'a' }, { id: 'b' }] };
+    await request(service.app).post(FEEDBACK).send({ feedback: [overridden, accepted] }).expect(200);
+    await request(service.app).post(FEEDBACK).send({ feedback: [reordered, { ...accepted, acceptedSuggestions: [{ id: 'b' }, { id: 'a' }] }] }).expect(200);
+    await request(service.app).post(FEEDBACK).send({ feedback: [{ ...overridden, overrideReason: { reason: { system: 's', code: 'y' } } }] }).expect(200);
+    expect((await request(service.app).get(FEEDBACK)).body.feedback.map((f: { card: string }) => f.card)).toEqual(['card-2', 'card-3', 'card-2']);
+    await service.close();
+  });
+
   it.each([
     ['no feedback array', {}],
     ['an empty batch', { feedback: [] }],
