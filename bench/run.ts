@@ -113,7 +113,7 @@ async function main(): Promise<void> {
         const one = await sample(child, url, scenario.payload, connections, scenario.fhir);
         const key = `${scenario.name}\u0000${connections}`;
         samples.set(key, [...(samples.get(key) ?? []), one]);
-        process.stdout.write(`[${rep + 1}/${REPEAT}] ${scenario.name} c=${connections}: p50 ${fmt(one.p50)} ms, p99 ${fmt(one.p99)} ms, ${one.rps.toFixed(0)}/s, CPU ${fmt(one.cpuMsPerCall, 3)} ms/call${one.non2xx ? `, ${one.non2xx} non-2xx!` : ''}\n`);
+        process.stdout.write(`[${rep + 1}/${REPEAT}] ${scenario.name} c=${connections}: p50 ${fmt(one.p50)} ms, p99 ${fmt(one.p99)} ms, ${one.rps.toFixed(0)}/s, CPU ${fmt(one.cpuMsPerCall, 3)} ms/call, FHIR requests ${one.fhirPerCall === undefined ? '0 (full prefetch)' : `${fmt(one.fhirPerCall, 1)}/call (max ${one.maxInFlight} in flight)`}${one.non2xx ? `, ${one.non2xx} non-2xx!` : ''}\n`);
       }
       if (rep === 0) rssAfter.set(scenario.name, (await usage(child)).rssBytes);
     }
