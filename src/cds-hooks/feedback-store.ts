@@ -3,11 +3,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FeedbackItem } from './types.js';
 
-export interface StoredFeedback extends FeedbackItem {
-  /** When this service stored it (ISO 8601, UTC). */
-  receivedAt: string;
-}
-
 /** JSON with object keys sorted at every level: the same feedback sent with its keys in another order is the same. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -55,7 +50,7 @@ export class FeedbackStore {
       `INSERT OR IGNORE INTO feedback (service_id, card, outcome, outcome_timestamp, dedup_key, item_json, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.selectByService = this.db.prepare('SELECT item_json, received_at FROM feedback WHERE service_id = ? ORDER BY seq');
+    this.selectByService = this.db.prepare('SELECT item_json FROM feedback WHERE service_id = ? ORDER BY seq');
     this.insertBatch = this.db.transaction((serviceId: string, items: FeedbackItem[], receivedAt: string) => {
       let stored = 0;
       for (const item of items) {
@@ -73,12 +68,9 @@ export class FeedbackStore {
     return this.insertBatch(serviceId, items, receivedAt);
   }
 
-  /** What was stored for a service, oldest first. */
-  list(serviceId: string): StoredFeedback[] {
-    return (this.selectByService.all(serviceId) as { item_json: string; received_at: string }[]).map((row) => ({
-      ...(JSON.parse(row.item_json) as FeedbackItem),
-      receivedAt: row.received_at,
-    }));
+  /** What was stored for a service, oldest first: the items as they were sent (when they arrived stays in the database). */
+  list(serviceId: string): FeedbackItem[] {
+    return (this.selectByService.all(serviceId) as { item_json: string }[]).map((row) => JSON.parse(row.item_json) as FeedbackItem);
   }
 
   ping(): boolean {
