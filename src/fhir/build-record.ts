@@ -162,7 +162,12 @@ export class PatientRecordBuilder implements RecordBuilder {
     procedures.sort(newestFirst);
     imaging.sort(newestFirst);
 
-    const patient = this.patientFacts(patients.find((p) => p.id === ctx.patientId) ?? patients[0], ctx);
+    // Another patient's demographics must never stand in for this one's (age and sex drive eligibility).
+    const own = patients.find((p) => p.id === ctx.patientId) ?? patients.find((p) => typeof p.id !== 'string' || p.id === '');
+    if (!own && patients.length > 0) {
+      gaps.push({ key: 'patient', kind: 'unavailable', detail: `the Patient resource read is ${refOf(patients[0]!, 0)}, not Patient/${ctx.patientId}, and was not used` });
+    }
+    const patient = this.patientFacts(own, ctx);
     return { today: ctx.today, ...(patient ? { patient } : {}), labs, conditions, procedures, imaging, gaps: [...data.gaps, ...gaps] };
   }
 

@@ -247,3 +247,14 @@ describe('procedures and imaging that cannot be placed in time', () => {
     expect(build([other, tace('planned', { status: 'preparation' })]).gaps).toEqual([]);
   });
 });
+
+describe('the Patient resource', () => {
+  const build = (resources: fhir4.FhirResource[]) => builder().build(data(resources), { today: TODAY, patientId: 'p1' });
+  it("uses this patient's resource, or one without an id, and never another patient's", () => {
+    expect(build([{ resourceType: 'Patient', id: 'p2', birthDate: '1990-01-01' }, { resourceType: 'Patient', id: 'p1', birthDate: '1950-01-01' }]).patient?.ageYears).toBe(76);
+    expect(build([{ resourceType: 'Patient', birthDate: '1950-01-01' }]).patient).toMatchObject({ id: 'p1', ageYears: 76 });
+    const other = build([{ resourceType: 'Patient', id: 'p2', birthDate: '1990-01-01', gender: 'female' }]);
+    expect(other.patient).toBeUndefined();
+    expect(other.gaps).toEqual([{ key: 'patient', kind: 'unavailable', detail: 'the Patient resource read is Patient/p2, not Patient/p1, and was not used' }]);
+  });
+});

@@ -51,6 +51,11 @@ describe('S1/S2 surveillance', () => {
     expect(alerts(findings)).toEqual(expected);
     if (assumption) expect(find(findings, 'SURV-OVERDUE')!.assumptions).toContain(assumption);
   });
+  it("another patient's Patient resource (not used) is named in the card", () => {
+    const gap = { key: 'patient', kind: 'unavailable' as const, detail: 'the Patient resource read is Patient/p2, not Patient/p1, and was not used' };
+    const f = find(evaluatePatientView(rec().patient(undefined, undefined).condition('cirrhosis').gap(gap).build()), 'SURV-OVERDUE')!;
+    expect(f.missing.join(' ')).toContain('Data unavailable (patient): the Patient resource read is Patient/p2');
+  });
   it('a partial birth date that may be under 18 is evaluated as an adult, and says so', () => {
     const f = find(evaluatePatientView(rec().patient(undefined, 'female').ageRange('2008', [17, 18]).condition('cirrhosis').build()), 'SURV-OVERDUE')!;
     expect(f.assumptions).toContain('age 17-18 (birth date 2008) may be under 18: evaluated as an adult');

@@ -96,7 +96,7 @@ export function surveillanceRule(ctx: RuleContext): Finding | undefined {
     : `HCC surveillance overdue: no ${overdue.join(' and no ')} in the last 6 months (${elig.reasons[0]})`;
   return finding('SURV-OVERDUE', 'warning', summary, {
     facts,
-    missing: [...missing, ...gapTexts(ctx.record, [...CONDITION_KEYS, 'familyHistory'])],
+    missing: [...missing, ...gapTexts(ctx.record, ['patient', ...CONDITION_KEYS, 'familyHistory'])],
     assumptions: elig.assumptions,
     notes: [`Eligible for surveillance because: ${elig.reasons.join('; ')}.`, 'Seed: AFP and liver ultrasound every 6 months. AASLD 2023: US + AFP every 6 months; EASL 2018: US every 6 months.'],
     sources: ['seed', 'moh2011', 'aasld2023', 'easl2018'],
