@@ -67,7 +67,17 @@ interface KeyResult {
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** The resources of a Bundle or a single resource; OperationOutcomes (alone, as entries or search.mode outcome) flagged, not data. */
+/**
+ * An OperationOutcome entry that reports a failure. Servers also put purely informational ones in searchsets
+ * ("no results", "parameter ignored": severity information or warning); those are not errors (conformance E4 is
+ * about errors) and do not make the page's data unknown. An outcome without a readable severity counts as an error.
+ */
+function reportsError(resource: unknown): boolean {
+  const issues = isObject(resource) && Array.isArray(resource.issue) ? (resource.issue as unknown[]) : [];
+  return issues.length === 0 || issues.some((issue) => !isObject(issue) || (issue.severity !== 'information' && issue.severity !== 'warning'));
+}
+
+/** The resources of a Bundle or a single resource; OperationOutcomes that report errors (alone or as entries) flagged, not data. */
 export function readPage(value: Record<string, unknown>): Page | { problem: string } {
   if (value.resourceType === 'OperationOutcome') return { resources: [], outcome: true };
   if (value.resourceType !== 'Bundle') {
@@ -81,7 +91,7 @@ export function readPage(value: Record<string, unknown>): Page | { problem: stri
     const resource = entry.resource;
     const mode = isObject(entry.search) ? entry.search.mode : undefined;
     if (mode === 'outcome' || (isObject(resource) && resource.resourceType === 'OperationOutcome')) {
-      outcome = true;
+      if (reportsError(resource)) outcome = true;
       continue;
     }
     if (isObject(resource) && typeof resource.resourceType === 'string') resources.push(resource as unknown as fhir4.FhirResource);

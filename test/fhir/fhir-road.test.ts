@@ -81,6 +81,17 @@ describe('FHIR road: what is fetched and how', () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it('uses the data of a prefetched Bundle whose OperationOutcome entry is only information or a warning', async () => {
+    const note = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: 'Unknown search parameter "_sort" ignored' }] };
+    const withNote = { resourceType: 'Bundle', type: 'searchset', entry: [...searchset(observations).entry!, { resource: note, search: { mode: 'outcome' } }] };
+    const viaNote = await call(body({ prefetch: without('observations', withNote), server: null })).expect(200);
+    const plain = await call(body({ prefetch: without('observations', searchset(observations)), server: null })).expect(200);
+    const rules = (res: { body: { cards: { source: { topic: { code: string } } }[] } }) => res.body.cards.map((c) => c.source.topic.code);
+    expect(rules(viaNote)).toEqual(rules(plain));
+    const failing = { ...withNote, entry: [{ resource: { ...note, issue: [{ severity: "error", code: "processing" }] }, search: { mode: "outcome" } }] };
+    expect((await call(body({ prefetch: without("observations", failing), server: null })).expect(412)).body.issue[0].diagnostics).toMatch(/OperationOutcome/);
+  });
+
   it('answers 412 naming the key when a key is absent and there is no fhirServer', async () => {
     const res = await call(body({ prefetch: without('conditions'), server: null })).expect(412);
     expect(res.body.resourceType).toBe('OperationOutcome');
