@@ -88,8 +88,8 @@ describe('FHIR road: what is fetched and how', () => {
     const plain = await call(body({ prefetch: without('observations', searchset(observations)), server: null })).expect(200);
     const rules = (res: { body: { cards: { source: { topic: { code: string } } }[] } }) => res.body.cards.map((c) => c.source.topic.code);
     expect(rules(viaNote)).toEqual(rules(plain));
-    const failing = { ...withNote, entry: [{ resource: { ...note, issue: [{ severity: "error", code: "processing" }] }, search: { mode: "outcome" } }] };
-    expect((await call(body({ prefetch: without("observations", failing), server: null })).expect(412)).body.issue[0].diagnostics).toMatch(/OperationOutcome/);
+    const failing = { ...withNote, entry: [{ resource: { ...note, issue: [{ severity: 'error', code: 'processing' }] }, search: { mode: 'outcome' } }] };
+    expect((await call(body({ prefetch: without('observations', failing), server: null })).expect(412)).body.issue[0].diagnostics).toMatch(/OperationOutcome/);
   });
 
   it('answers 412 naming the key when a key is absent and there is no fhirServer', async () => {
