@@ -21,9 +21,12 @@ const ALLOWED_PARAMETERS = new Set([
 ]);
 const DATE_PARAMETERS = new Set(['date', 'onset-date', 'recorded-date', 'issued', 'started']);
 const RESOURCE_TYPE = /^[A-Z][A-Za-z]+$/;
+const WHOLE_USER_READ = /^\{\{\s*context\.userId\s*\}\}$/;
 
 /** Problems with one prefetch template, each naming what is wrong; empty when the template is valid CDS Hooks 2.0. */
 export function templateProblems(template: string): string[] {
+  // context.userId already carries its type (`Practitioner/abc`): the whole template is then a read (conformance C5).
+  if (WHOLE_USER_READ.test(template)) return [];
   const problems: string[] = [];
   for (const match of template.matchAll(TOKEN)) {
     const token = match[1] ?? '';
@@ -70,7 +73,8 @@ export function renderTemplate(template: string, values: Map<string, string>): s
       unresolved = true;
       return '';
     }
-    return encodeURIComponent(value);
+    // A typed id (`Practitioner/abc`) keeps its slash; each part is encoded on its own.
+    return token === 'context.userId' ? value.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(value);
   });
   return unresolved ? undefined : rendered;
 }

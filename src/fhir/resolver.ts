@@ -199,8 +199,7 @@ export class FhirDataResolver implements DataResolver {
     return { keys: resolved, gaps, fhirRequests: call.requests, maxInFlight: call.maxInFlight };
   }
 
-  private plan(key: string, template: string, value: PrefetchValue | undefined, values: Map<string, string>): Plan {
-    const url = renderTemplate(template, values);
+  private plan(template: string, url: string | undefined, value: PrefetchValue | undefined): Plan {
     if (value === null) return { kind: 'known-empty' };
     if (value !== undefined) {
       if (!isObject(value)) return url === undefined ? { kind: 'unrenderable' } : { kind: 'fetch', url, why: 'the prefetch value is not a FHIR resource' };
@@ -208,7 +207,7 @@ export class FhirDataResolver implements DataResolver {
       if ('problem' in page) return url === undefined ? { kind: 'unrenderable' } : { kind: 'fetch', url, why: `the prefetch value is invalid (${page.problem})` };
       if (!page.outcome) {
         if (page.resources.length === 0 && !page.next) return { kind: 'known-empty' };
-        const expected = expectedType(template);
+        const expected = expectedType(url ?? template);
         const wrong = page.resources.length > 0 && value.resourceType !== 'Bundle' && value.resourceType !== expected;
         if (!wrong) return { kind: 'prefetch', page };
         if (url !== undefined) return { kind: 'fetch', url, why: `the prefetch holds a ${String(value.resourceType)}, not a ${expected}` };
@@ -228,8 +227,9 @@ export class FhirDataResolver implements DataResolver {
     problem: ReturnType<typeof serverProblem>,
     call: Call,
   ): Promise<KeyResult> {
-    const plan = this.plan(key, template, value, values);
-    const resourceType = expectedType(template);
+    const url = renderTemplate(template, values);
+    const plan = this.plan(template, url, value);
+    const resourceType = expectedType(url ?? template);
     switch (plan.kind) {
       case 'known-empty':
         return { resolved: { key, road: 'known-empty', resources: [], complete: true } };
@@ -253,7 +253,7 @@ export class FhirDataResolver implements DataResolver {
           if (problem.refused) this.count(resourceType, 'refused', 0);
           throw new KeyFailure(`${plan.why}, and ${problem.message}`, problem.refused ? 'security' : 'incomplete');
         }
-        const first = await this.fetchPage(key, plan.url, resourceType, template.includes('?') || !template.includes('/'), call);
+        const first = await this.fetchPage(key, plan.url, resourceType, isSearch(plan.url), call);
         return this.follow(key, resourceType, 'fhir-server', first, 1, call);
       }
     }
@@ -386,7 +386,12 @@ export class FhirDataResolver implements DataResolver {
   }
 }
 
-/** The resource type a template asks for: `Observation?...` -> Observation, `Patient/{{id}}` -> Patient. */
-function expectedType(template: string): string {
-  return /^([A-Za-z]+)/.exec(template)?.[1] ?? 'unknown';
+/** The resource type a rendered URL (or a template) asks for: `Observation?...` -> Observation, `Patient/p1` -> Patient. */
+function expectedType(urlOrTemplate: string): string {
+  return /^([A-Za-z]+)/.exec(urlOrTemplate)?.[1] ?? 'unknown';
+}
+
+/** `Type?params` and a bare `Type` are searches (a Bundle comes back); `Type/id` is a read. */
+function isSearch(url: string): boolean {
+  return url.includes('?') || !url.includes('/');
 }

@@ -67,6 +67,14 @@ describe('prefetch templates', () => {
     expect(renderTemplate('Encounter/{{context.encounterId}}', values)).toBeUndefined();
   });
 
+  it('{{context.userId}} alone is a read of the typed id (conformance C5): accepted, and its slash kept', () => {
+    expect(templateProblems('{{context.userId}}')).toEqual([]);
+    expect(templateProblems('{{ context.userId }}')).toEqual([]);
+    expect(templateProblems('Practitioner/{{context.userId}}')).toEqual(['context.userId already carries its type']);
+    const values = tokenValues({ userId: 'PractitionerRole/r 1', patientId: 'p1' });
+    expect(renderTemplate('{{context.userId}}', values)).toBe('PractitionerRole/r%201');
+  });
+
   it('accepts the recommended subset and date prefixes', () => {
     expect(templateProblems('Observation?patient={{context.patientId}}&code=http://loinc.org|1834-1&date=ge2025-01-01&_sort=-date&_count=5')).toEqual([]);
     expect(templateProblems('Observation?patient={{context.patientId}}&date=sa2025-01-01')).toHaveLength(1);

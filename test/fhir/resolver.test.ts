@@ -127,6 +127,17 @@ describe('one wave, optional keys, server checks', () => {
     expect(getMaxListeners(signal)).toBe(12);
   });
 
+  it('a {{context.userId}} key reads the typed id: fetched as a read, or used from prefetch', async () => {
+    const withUser = { ...patientView, prefetch: { user: '{{context.userId}}' } };
+    nock(FHIR).get('/r4/Practitioner/u1').reply(200, { resourceType: 'Practitioner', id: 'u1' });
+    const request = (prefetch: Record<string, unknown>): HookRequest => ({ ...hookRequest(prefetch), context: { userId: 'Practitioner/u1', patientId: 'p1' } });
+    const fetched = await resolver().resolve(withUser, request({}), deadline());
+    expect(fetched.keys).toEqual([{ key: 'user', road: 'fhir-server', resources: [{ resourceType: 'Practitioner', id: 'u1' }], complete: true }]);
+    const given = await resolver().resolve(withUser, request({ user: { resourceType: 'Practitioner', id: 'u1' } }), deadline());
+    expect(given.keys[0]).toMatchObject({ road: 'prefetch', resources: [{ resourceType: 'Practitioner', id: 'u1' }] });
+    expect(given.fhirRequests).toBe(0);
+  });
+
   it('an optional key that fails gives an unavailable gap, not a 412', async () => {
     nock(FHIR).get(pathOf('FamilyMemberHistory?')).reply(503);
     const optional = { ...patientView, optionalPrefetch: ['familyHistory'] };
