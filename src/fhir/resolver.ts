@@ -67,14 +67,19 @@ interface KeyResult {
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** Issue codes that say the results are partial, whatever the severity (FHIR R4 issue-type). */
+const PARTIAL_RESULT_CODES = new Set(['incomplete', 'suppressed', 'too-costly', 'throttled', 'timeout', 'transient', 'lock-error', 'no-store', 'exception']);
+
 /**
- * An OperationOutcome entry that reports a failure. Servers also put purely informational ones in searchsets
- * ("no results", "parameter ignored": severity information or warning); those are not errors (conformance E4 is
- * about errors) and do not make the page's data unknown. An outcome without a readable severity counts as an error.
+ * An OperationOutcome entry that reports a failure or partial results. Servers also put purely informational ones in
+ * searchsets ("no results", "parameter ignored": severity information or warning with another code); those are not
+ * errors (conformance E4 is about errors) and leave the page's data as it is. Anything unreadable counts as an error.
  */
 function reportsError(resource: unknown): boolean {
   const issues = isObject(resource) && Array.isArray(resource.issue) ? (resource.issue as unknown[]) : [];
-  return issues.length === 0 || issues.some((issue) => !isObject(issue) || (issue.severity !== 'information' && issue.severity !== 'warning'));
+  const harmless = (issue: unknown): boolean =>
+    isObject(issue) && (issue.severity === 'information' || issue.severity === 'warning') && typeof issue.code === 'string' && !PARTIAL_RESULT_CODES.has(issue.code);
+  return issues.length === 0 || !issues.every(harmless);
 }
 
 /** The resources of a Bundle or a single resource; OperationOutcomes that report errors (alone or as entries) flagged, not data. */
@@ -270,11 +275,16 @@ export class FhirDataResolver implements DataResolver {
       resolved: { key, road, resources: resources.slice(0, fhirMaxResources), complete: false },
       gap: { key, kind: 'truncated', detail },
     });
+    // A server page that carries an OperationOutcome reporting a problem: its data is kept but not taken as complete.
+    let reported = first.outcome === true;
     while (true) {
       if (resources.length >= fhirMaxResources && (next || resources.length > fhirMaxResources)) {
         return cut(`stopped at ${fhirMaxResources} resources (FHIR_MAX_RESOURCES); more data exists`);
       }
-      if (!next) return { resolved: { key, road, resources, complete: true } };
+      if (!next) {
+        if (reported) return cut('the FHIR server reported a problem with this search (OperationOutcome); results may be missing');
+        return { resolved: { key, road, resources, complete: true } };
+      }
       if (pages >= fhirMaxPages) return cut(`stopped after ${pages} pages (FHIR_MAX_PAGES); more data exists`);
       let nextUrl: URL;
       try {
@@ -291,6 +301,7 @@ export class FhirDataResolver implements DataResolver {
         pages++;
         resources.push(...page.resources);
         next = page.next;
+        reported ||= page.outcome === true;
       } catch (error) {
         const failure = error instanceof KeyFailure ? error : new KeyFailure('unexpected error');
         if (failure.cancelled) throw failure;

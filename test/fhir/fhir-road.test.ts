@@ -90,6 +90,9 @@ describe('FHIR road: what is fetched and how', () => {
     expect(rules(viaNote)).toEqual(rules(plain));
     const failing = { ...withNote, entry: [{ resource: { ...note, issue: [{ severity: 'error', code: 'processing' }] }, search: { mode: 'outcome' } }] };
     expect((await call(body({ prefetch: without('observations', failing), server: null })).expect(412)).body.issue[0].diagnostics).toMatch(/OperationOutcome/);
+    // A warning that the results are partial is not harmless: the key is unknown.
+    const partial = { ...withNote, entry: [{ resource: { ...note, issue: [{ severity: 'warning', code: 'incomplete' }] }, search: { mode: 'outcome' } }] };
+    expect((await call(body({ prefetch: without('observations', partial), server: null })).expect(412)).body.issue[0].diagnostics).toMatch(/OperationOutcome/);
   });
 
   it('answers 412 naming the key when a key is absent and there is no fhirServer', async () => {

@@ -138,6 +138,23 @@ describe('one wave, optional keys, server checks', () => {
     expect(given.fhirRequests).toBe(0);
   });
 
+  it('a fetched searchset carrying an OperationOutcome that reports a problem keeps its data but is not complete', async () => {
+    const problem = { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'too-costly', diagnostics: 'result set cut' }] };
+    const page = { ...searchset(observations, undefined), entry: [...searchset(observations, undefined).entry!, { resource: problem, search: { mode: 'outcome' } }] };
+    nock(FHIR).get(pathOf('Observation?')).reply(200, page);
+    const data = await resolver().resolve(patientView, hookRequest(without('observations')), deadline());
+    expect(data.keys.find((k) => k.key === 'observations')).toMatchObject({ road: 'fhir-server', complete: false, resources: observations });
+    expect(data.gaps).toEqual([{ key: 'observations', kind: 'truncated', detail: 'the FHIR server reported a problem with this search (OperationOutcome); results may be missing' }]);
+  });
+
+  it('an informational OperationOutcome entry in a fetched searchset changes nothing', async () => {
+    const note = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: '_sort ignored' }] };
+    nock(FHIR).get(pathOf('Observation?')).reply(200, { ...searchset(observations, undefined), entry: [...searchset(observations, undefined).entry!, { resource: note, search: { mode: 'outcome' } }] });
+    const data = await resolver().resolve(patientView, hookRequest(without('observations')), deadline());
+    expect(data.keys.find((k) => k.key === 'observations')).toMatchObject({ complete: true, resources: observations });
+    expect(data.gaps).toEqual([]);
+  });
+
   it('an optional key that fails gives an unavailable gap, not a 412', async () => {
     nock(FHIR).get(pathOf('FamilyMemberHistory?')).reply(503);
     const optional = { ...patientView, optionalPrefetch: ['familyHistory'] };
