@@ -14,6 +14,14 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+const DEDUP_KEY_VERSION = 1;
+
+/** Same service, card, outcome, timestamp, accepted suggestions (in any order) and reason -> the same key. */
+function dedupKeyOf(item: FeedbackItem): string {
+  const suggestions = (item.acceptedSuggestions ?? []).map(canonicalJson).sort();
+  return canonicalJson([item.card, item.outcome, item.outcomeTimestamp, suggestions, item.overrideReason ?? null]);
+}
+
 /**
  * Feedback in an embedded SQLite database. WAL with synchronous=FULL: a write is acknowledged only after
  * its transaction is durably committed, so what was answered `200` survives a crash or `kill -9`.
@@ -54,13 +62,36 @@ export class FeedbackStore {
     this.insertBatch = this.db.transaction((serviceId: string, items: FeedbackItem[], receivedAt: string) => {
       let stored = 0;
       for (const item of items) {
-        const suggestions = (item.acceptedSuggestions ?? []).map(canonicalJson).sort();
-        const dedupKey = canonicalJson([item.card, item.outcome, item.outcomeTimestamp, suggestions, item.overrideReason ?? null]);
-        const result = this.insert.run(serviceId, item.card, item.outcome, item.outcomeTimestamp, dedupKey, JSON.stringify(item), receivedAt);
+        const result = this.insert.run(serviceId, item.card, item.outcome, item.outcomeTimestamp, dedupKeyOf(item), JSON.stringify(item), receivedAt);
         stored += result.changes;
       }
       return stored;
     });
+    this.migrateDedupKeys();
+  }
+
+  /**
+   * Databases written before the dedup key was canonical JSON (user_version 0): recompute every key, keeping the
+   * earliest of items that turn out to be duplicates, so a re-sent old item is still recognised.
+   */
+  private migrateDedupKeys(): void {
+    if ((this.db.pragma('user_version', { simple: true }) as number) >= DEDUP_KEY_VERSION) return;
+    this.db.transaction(() => {
+      const rows = this.db.prepare('SELECT seq, service_id, item_json FROM feedback ORDER BY seq').all() as { seq: number; service_id: string; item_json: string }[];
+      const seen = new Set<string>();
+      const update = this.db.prepare('UPDATE feedback SET dedup_key = ? WHERE seq = ?');
+      const remove = this.db.prepare('DELETE FROM feedback WHERE seq = ?');
+      // Keys are first moved out of the way, so that no intermediate UPDATE collides with a row not yet rewritten.
+      this.db.prepare("UPDATE feedback SET dedup_key = 'migrating:' || seq").run();
+      for (const row of rows) {
+        const key = dedupKeyOf(JSON.parse(row.item_json) as FeedbackItem);
+        const scoped = `${row.service_id}\u0000${key}`;
+        if (seen.has(scoped)) remove.run(row.seq);
+        else update.run(key, row.seq);
+        seen.add(scoped);
+      }
+      this.db.pragma(`user_version = ${DEDUP_KEY_VERSION}`);
+    })();
   }
 
   /** Stores a batch atomically; returns how many items were new. */
