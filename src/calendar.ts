@@ -64,3 +64,6 @@ export function fhirCalendarDate(value: string, timeZone: string): string | unde
 }
 
 const realDate = (date: string): string | undefined => (Number.isNaN(epochDay(date)) ? undefined : date);
+
+/** True for a YYYY-MM-DD date that exists on the calendar (not 2026-02-30). */
+export const isCalendarDate = (date: string): boolean => !Number.isNaN(epochDay(date));

@@ -3,7 +3,7 @@
  * Pure and in-memory: value sets, unit conversions and settings are built once and passed in.
  * Every list is in a deterministic order (newest first, then by resource), so both roads give deep-equal records.
  */
-import { daysBetween, fhirCalendarDate } from '../calendar.js';
+import { daysBetween, fhirCalendarDate, isCalendarDate } from '../calendar.js';
 import type { RecordBuilder } from '../cds-hooks/hook-call.js';
 import type { DataSettings } from './data-settings.js';
 import type {
@@ -494,7 +494,7 @@ export class PatientRecordBuilder implements RecordBuilder {
 export function completedYears(birthDate: string, today: string): number | undefined {
   const birth = /^(\d{4})-(\d{2})-(\d{2})$/.exec(birthDate);
   const now = /^(\d{4})-(\d{2})-(\d{2})$/.exec(today);
-  if (!birth || !now) return undefined;
+  if (!birth || !now || !isCalendarDate(birthDate)) return undefined;
   const years = Number(now[1]) - Number(birth[1]) - (`${now[2]}-${now[3]}` < `${birth[2]}-${birth[3]}` ? 1 : 0);
   return years >= 0 ? years : undefined;
 }

@@ -19,9 +19,9 @@ function oldDatabase(path: string, items: Record<string, unknown>[]): void {
 }
 
 describe('FeedbackStore on a database from before canonical dedup keys', () => {
-  const overridden = { card: 'c1', outcome: 'overridden', outcomeTimestamp: '2026-11-01T10:00:00Z', overrideReason: { reason: { system: 's', code: 'x' } } };
-  const reordered = { outcomeTimestamp: '2026-11-01T10:00:00Z', outcome: 'overridden', card: 'c1', overrideReason: { reason: { code: 'x', system: 's' } } };
-  const accepted = { card: 'c2', outcome: 'accepted', outcomeTimestamp: '2026-11-01T11:00:00Z', acceptedSuggestions: [{ id: 'a' }] };
+  const overridden = { card: 'c1', outcome: 'overridden' as const, outcomeTimestamp: '2026-11-01T10:00:00Z', overrideReason: { reason: { system: 's', code: 'x' } } };
+  const reordered = { outcomeTimestamp: '2026-11-01T10:00:00Z', outcome: 'overridden' as const, card: 'c1', overrideReason: { reason: { code: 'x', system: 's' } } };
+  const accepted = { card: 'c2', outcome: 'accepted' as const, outcomeTimestamp: '2026-11-01T11:00:00Z', acceptedSuggestions: [{ id: 'a' }] };
 
   it('rewrites the keys once, keeps the earliest of what are now duplicates, and recognises re-sent old items', () => {
     const path = join(tempDir(), 'old.sqlite');

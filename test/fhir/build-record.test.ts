@@ -165,6 +165,10 @@ describe('PatientRecordBuilder details', () => {
     expect(completedYears('1986-03-15', '2026-03-15')).toBe(40);
     expect(completedYears('1986-03-16', '2026-03-15')).toBe(39);
     expect(completedYears('1986', '2026-03-15')).toBeUndefined();
+    expect(completedYears('1960-02-30', '2026-03-15')).toBeUndefined();
+    expect(completedYears('1960-13-45', '2026-03-15')).toBeUndefined();
+    expect(completedYears('1961-02-29', '2026-03-15')).toBeUndefined();
+    expect(completedYears('1964-02-29', '2026-03-15')).toBe(62);
   });
 
   it.each([

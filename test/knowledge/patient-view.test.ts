@@ -51,6 +51,16 @@ describe('S1/S2 surveillance', () => {
     expect(alerts(findings)).toEqual(expected);
     if (assumption) expect(find(findings, 'SURV-OVERDUE')!.assumptions).toContain(assumption);
   });
+  it('HBV with a family history and no recorded age: E4 is the reason, no age limit is assumed', () => {
+    const f = find(evaluatePatientView(rec().patient(undefined, 'male').condition('chronicHepatitisB').condition('familyHistoryLiverCancer').build()), 'SURV-OVERDUE')!;
+    expect(f.notes[0]).toBe('Eligible for surveillance because: chronic hepatitis B with a family history of liver cancer.');
+    expect(f.assumptions).toEqual(['age not recorded: evaluated as an adult']);
+  });
+  it('a birth date that gives no age is called unreadable, not "not recorded"', () => {
+    const record = rec().patient(undefined, 'male').condition('chronicHepatitisC').build();
+    record.patient!.birthDate = '1960-02-30';
+    expect(find(evaluatePatientView(record), 'SURV-OVERDUE')!.assumptions).toContain('age unreadable (birth date "1960-02-30"): the age limit 40 was taken as met');
+  });
   it("another patient's Patient resource (not used) is named in the card", () => {
     const gap = { key: 'patient', kind: 'unavailable' as const, detail: 'the Patient resource read is Patient/p2, not Patient/p1, and was not used' };
     const f = find(evaluatePatientView(rec().patient(undefined, undefined).condition('cirrhosis').gap(gap).build()), 'SURV-OVERDUE')!;

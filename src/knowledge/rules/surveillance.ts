@@ -39,25 +39,29 @@ export function surveillanceEligibility(ctx: RuleContext): Eligibility {
     facts.push(...cirrhosis.map((c) => conditionFact(c)));
   }
   const risks = conditions(ctx.record, ...RISK_FACTORS);
+  const hbv = conditions(ctx.record, 'chronicHepatitisB');
+  const family = conditions(ctx.record, 'familyHistoryLiverCancer');
+  const e4 = hbv.length > 0 && family.length > 0;
+  const unknownAge = ctx.record.patient?.birthDate ? `age unreadable (birth date "${ctx.record.patient.birthDate}")` : 'age not recorded';
   if (risks.length > 0) {
     const knownSex = sex === 'male' || sex === 'female';
     const limit = sex === 'female' ? s.femaleSurveillanceAgeYears : s.maleSurveillanceAgeYears;
+    const met = age !== undefined && age.min >= limit;
     // An age that may meet the limit is taken as meeting it, and the card says so: unknown age is no all-clear.
-    if (age === undefined || age.max >= limit) {
+    // E4 (HBV with a family history) needs no age: it is the reason when the age limit could only be assumed.
+    if (met || ((age === undefined || age.max >= limit) && !e4)) {
       reasons.push(`${knownSex ? sex : 'sex not recorded as male/female'}, age ${age?.text ?? 'not recorded'} (>= ${limit}) with ${risks.map((r) => CONDITION_LABELS[r.concept]).join(', ')}`);
       if (!knownSex) assumptions.push(`sex "${sex ?? 'not recorded'}": the lower (male) age limit ${s.maleSurveillanceAgeYears} was applied`);
-      if (age === undefined) assumptions.push(`age not recorded: the age limit ${limit} was taken as met`);
-      else if (age.min < limit) assumptions.push(`age ${age.text} may be under ${limit}: the age limit was taken as met`);
+      if (age === undefined) assumptions.push(`${unknownAge}: the age limit ${limit} was taken as met`);
+      else if (!met) assumptions.push(`age ${age.text} may be under ${limit}: the age limit was taken as met`);
       facts.push(...risks.map((c) => conditionFact(c)));
     }
   }
-  const hbv = conditions(ctx.record, 'chronicHepatitisB');
-  const family = conditions(ctx.record, 'familyHistoryLiverCancer');
-  if (hbv.length > 0 && family.length > 0 && !reasons.some((r) => r.startsWith('male') || r.startsWith('female') || r.startsWith('sex'))) {
+  if (e4 && !reasons.some((r) => r.startsWith('male') || r.startsWith('female') || r.startsWith('sex'))) {
     reasons.push('chronic hepatitis B with a family history of liver cancer');
     facts.push(...[...hbv, ...family].map((c) => conditionFact(c)));
   }
-  if (reasons.length > 0 && age === undefined) assumptions.push('age not recorded: evaluated as an adult');
+  if (reasons.length > 0 && age === undefined) assumptions.push(`${unknownAge}: evaluated as an adult`);
   else if (reasons.length > 0 && age !== undefined && age.min < s.adultAgeYears) assumptions.push(`age ${age.text} may be under ${s.adultAgeYears}: evaluated as an adult`);
   return { eligible: reasons.length > 0, reasons, facts, assumptions };
 }
