@@ -85,7 +85,9 @@ export async function handleHookCall(serviceId: string, body: unknown, deps: Hoo
   }
 
   const maxEntries = deps.maxBundleEntries ?? 10_000;
-  for (const [key, value] of Object.entries(request.prefetch ?? {})) {
+  // Only the keys this service asked for: the others are ignored, however large (conformance C7).
+  for (const key of Object.keys(service.prefetch)) {
+    const value = request.prefetch?.[key];
     const entry = value?.resourceType === 'Bundle' ? value.entry : undefined;
     if (Array.isArray(entry) && entry.length > maxEntries) {
       throw new HttpError(413, { code: 'too-costly', diagnostics: `prefetch.${key.slice(0, 64)} is a Bundle with ${entry.length} entries; at most ${maxEntries} are accepted`, expression: [`prefetch.${key.slice(0, 64)}.entry`] });

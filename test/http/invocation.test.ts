@@ -222,6 +222,13 @@ describe('POST /cds-services/{id}: prefetch keys the service did not ask for', (
     const body = patientViewRequest({ prefetch: { ...nullPrefetch(PATIENT_VIEW_KEYS), user: '123', other: [1, 2], labs: { resourceType: 'Bundle', entry: 'not an array' } } });
     expect((await post('/cds-services/hcc-patient-view').send(body).expect(200)).body).toEqual({ cards: [] });
   });
+  it('even when one is a Bundle larger than MAX_BUNDLE_ENTRIES', async () => {
+    const small = await testService({ MAX_BUNDLE_ENTRIES: '5' });
+    const big = { resourceType: 'Bundle', entry: Array.from({ length: 6 }, (_, i) => ({ resource: { resourceType: 'Basic', id: `b${i}` } })) };
+    await request(small.app).post('/cds-services/hcc-patient-view').send(patientViewRequest({ prefetch: { ...nullPrefetch(PATIENT_VIEW_KEYS), other: big } })).expect(200);
+    await request(small.app).post('/cds-services/hcc-patient-view').send(patientViewRequest({ prefetch: { ...nullPrefetch(PATIENT_VIEW_KEYS), conditions: big } })).expect(413);
+    await small.close();
+  });
   it('but a key it asked for with a Bundle whose entry is not an array is a 400 naming the key', async () => {
     const body = patientViewRequest({ prefetch: { ...nullPrefetch(PATIENT_VIEW_KEYS), conditions: { resourceType: 'Bundle', entry: {} } } });
     const res = await post('/cds-services/hcc-patient-view').send(body).expect(400);

@@ -77,6 +77,14 @@ describe('S1/S2 surveillance', () => {
     expect(f.missing.join(' ')).toContain('Incomplete data (observations)');
     expect(f.summary).toBe('HCC surveillance not confirmed: no AFP found in the last 6 months of incomplete data (cirrhosis)');
   });
+  it('an undated TACE under procedures does not make missing liver imaging "not confirmed"', () => {
+    const undatedTace = { key: 'procedures', kind: 'unavailable' as const, detail: 'Procedure/t (TACE) has no date and was not used', concept: 'tace' as const };
+    const f = find(evaluatePatientView(rec().patient(60, 'male').condition('cirrhosis').lab('afp', 5, 10).gap(undatedTace).build()), 'SURV-OVERDUE')!;
+    expect(f.summary).toBe('HCC surveillance overdue: no liver imaging in the last 6 months (cirrhosis)');
+    expect(f.missing.join(' ')).not.toContain('Procedure/t');
+    const undatedUs = { key: 'procedures', kind: 'unavailable' as const, detail: 'Procedure/u (US imaging) has no date and was not used', concept: 'us' as const };
+    expect(find(evaluatePatientView(rec().patient(60, 'male').condition('cirrhosis').lab('afp', 5, 10).gap(undatedUs).build()), 'SURV-OVERDUE')!.summary).toMatch(/^HCC surveillance not confirmed/);
+  });
   it('a gap in data the finding does not rest on leaves the summary firm', () => {
     const b = rec().patient(60, 'male').condition('cirrhosis').lab('afp', 5, 10).gap({ key: 'observations', kind: 'truncated', detail: 'paging bound reached' });
     expect(find(evaluatePatientView(b.build()), 'SURV-OVERDUE')!.summary).toBe('HCC surveillance overdue: no liver imaging in the last 6 months (cirrhosis)');

@@ -131,22 +131,32 @@ export function ageBounds(record: PatientRecord): { min: number; max: number; te
 }
 
 /** Data-completeness statements for the prefetch keys a rule depends on (never an all-clear on partial data). */
-export function gapTexts(record: PatientRecord, keys: readonly string[]): string[] {
-  return record.gaps.filter((gap) => keys.includes(gap.key)).map(gapText);
+export function gapTexts(record: PatientRecord, keys: readonly string[], concepts?: readonly string[]): string[] {
+  return gapsOf(record, keys, concepts).map(gapText);
+}
+
+/**
+ * The gaps of these keys. A gap about one resource of a known concept (an undated TACE under `procedures`) counts
+ * only where that concept matters: pass `concepts` to say which (liver imaging: us, ct, mri).
+ */
+function gapsOf(record: PatientRecord, keys: readonly string[], concepts?: readonly string[]): DataGap[] {
+  return record.gaps.filter((gap) => keys.includes(gap.key) && (gap.concept === undefined || concepts === undefined || concepts.includes(gap.concept)));
 }
 
 export function gapText(gap: DataGap): string {
   return `${gap.kind === 'truncated' ? 'Incomplete data' : 'Data unavailable'} (${gap.key}): ${gap.detail}. Results not read may change this finding.`;
 }
 
-export function hasGap(record: PatientRecord, keys: readonly string[]): boolean {
-  return record.gaps.some((gap) => keys.includes(gap.key));
+export function hasGap(record: PatientRecord, keys: readonly string[], concepts?: readonly string[]): boolean {
+  return gapsOf(record, keys, concepts).length > 0;
 }
 
 export const LAB_KEYS = ['observations'] as const;
 export const CONDITION_KEYS = ['conditions'] as const;
 export const PROCEDURE_KEYS = ['procedures'] as const;
 export const IMAGING_KEYS = ['procedures', 'imagingReports', 'imagingStudies'] as const;
+/** The concepts whose gaps can hide liver imaging (not an undated TACE or resection under `procedures`). */
+export const IMAGING_CONCEPTS = ['us', 'ct', 'mri'] as const;
 
 export function conditions(record: PatientRecord, ...concepts: ConditionConcept[]): ConditionFact[] {
   return concepts.flatMap((concept) => record.conditions[concept] ?? []);

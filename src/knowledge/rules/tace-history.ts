@@ -5,7 +5,7 @@
  */
 import type { DataGap, ProcedureFact, PatientRecord } from '../../fhir/record.js';
 import type { Fact, Finding } from '../types.js';
-import { finding, gapText, gapTexts, IMAGING_KEYS, PROCEDURE_KEYS, type RuleContext } from './context.js';
+import { finding, gapText, gapTexts, IMAGING_CONCEPTS, IMAGING_KEYS, PROCEDURE_KEYS, type RuleContext } from './context.js';
 
 export function latestProcedure(record: PatientRecord, concept: ProcedureFact['concept']): ProcedureFact | undefined {
   return record.procedures.filter((p) => p.concept === concept).sort((a, b) => a.ageDays - b.ageDays)[0];
@@ -42,7 +42,7 @@ export function intervalRule(ctx: RuleContext): Finding | undefined {
   return finding('TACE-INTERVAL', 'warning', `TACE history incomplete: the ${min}-day repeat interval could not be checked`, {
     facts: last ? [procedureFact(last, threshold)] : [],
     missing: gaps.map(gapText),
-    notes: [`A prior TACE whose date is unknown may be less than ${min} days ago: check the procedure history before repeating.`],
+    notes: [`Procedure data that could not be used may hold a TACE less than ${min} days ago: check the procedure history before repeating.`],
     sources: ['seed'],
   });
 }
@@ -54,7 +54,7 @@ export function reimageRule(ctx: RuleContext): Finding | undefined {
   const reason = `Response imaging after TACE of ${last.date} before re-treatment`;
   return finding('TACE-REIMAGE', 'warning', `No CT/MRI since the last TACE on ${last.date} (${last.ageDays} days ago): assess response before repeating`, {
     facts: [procedureFact(last, `TACE within ${ctx.settings.reimageWindowDays} days with no CT/MRI after it`)],
-    missing: [`No completed CT or MRI of the abdomen/liver dated after ${last.date}`, ...gapTexts(ctx.record, IMAGING_KEYS)],
+    missing: [`No completed CT or MRI of the abdomen/liver dated after ${last.date}`, ...gapTexts(ctx.record, IMAGING_KEYS, IMAGING_CONCEPTS)],
     notes: ['Seed: withhold re-intervention if imaging shows dense lipiodol deposition, necrosis and no new lesions (mRECIST).'],
     sources: ['seed'],
     suggestions: [{ orderable: 'ct-multiphase', reason }, { orderable: 'mri-multiphase', reason }],
