@@ -4,7 +4,6 @@
  */
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { calendarDate } from '../src/calendar.js';
@@ -14,11 +13,7 @@ import { PACKAGE_ROOT } from '../src/config.js';
 import { fixtureHookRequest, loadFixture, loadManifest } from '../src/fixtures/fixtures.js';
 import type { FhirProcessMessage } from './fhir-process.js';
 
-/** The Node flags of `npm start` (and so of the Dockerfile's CMD, which a test keeps in step). */
-export function startFlags(): string {
-  const start = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
-  return /^node\s+(.*?)\s*dist\/src\/server\.js$/.exec(start)?.[1] ?? '';
-}
+export { startFlags } from '../scripts/start-flags.js';
 
 export const MB = 1048576;
 

@@ -11,7 +11,7 @@ const argv = process.argv.slice(2);
 const option = (name: string): string[] => argv.flatMap((arg, i) => (arg === `--${name}` ? [argv[i + 1] ?? ''] : []));
 const DURATION = Number(option('duration')[0] ?? 5);
 const REPEAT = Number(option('repeat')[0] ?? 3);
-const settings = option('flags').length > 0 ? option('flags') : [startFlags(), ''];
+const settings = option('flags').length > 0 ? option('flags') : [startFlags().join(' '), ''];
 
 const { selectBody } = benchBodies();
 const payload = JSON.stringify(selectBody);

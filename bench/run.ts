@@ -24,7 +24,7 @@ const OUT = args.get('out') ?? join(PACKAGE_ROOT, 'BENCHMARKS.md');
 const CONCURRENCY = [1, 10];
 const IDLE_SECONDS = 10;
 /** Node flags for the service process: those of `npm start` (and the Dockerfile's CMD), unless BENCH_NODE_FLAGS is set. */
-const SERVICE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? startFlags()).split(' ').filter(Boolean);
+const SERVICE_FLAGS = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : startFlags();
 
 interface Sample {
   p50: number;

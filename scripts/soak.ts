@@ -8,6 +8,7 @@
  * (VmRSS from /proc/<pid>/status) at the start, the peak and the end. Exits 1 on any 5xx, connection error or timeout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { startFlags } from './start-flags.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -134,7 +135,8 @@ async function main(): Promise<number> {
   if (!base) {
     workDir = mkdtempSync(join(tmpdir(), 'hcc-cds-soak-'));
     const port = await freePort();
-    child = spawn(process.execPath, [join(root, 'dist', 'src', 'server.js')], {
+    // Started as `npm start` starts it (same Node heap flags), so the soak measures what runs in production.
+    child = spawn(process.execPath, [...startFlags(), join(root, 'dist', 'src', 'server.js')], {
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', FEEDBACK_DB: join(workDir, 'feedback.sqlite') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
