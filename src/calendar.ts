@@ -23,14 +23,19 @@ export function daysBetween(from: string, to: string): number {
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/** Days in a month (1-12) of the proleptic Gregorian calendar; undefined for a month that does not exist. */
+export function daysInMonth(year: number, month: number): number | undefined {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+}
+
 /** Days since 1970-01-01 of a YYYY-MM-DD date, read digit by digit (this runs for every dated fact of every call). */
 function epochDay(date: string): number {
   if (date.length !== 10 || date.charCodeAt(4) !== 45 || date.charCodeAt(7) !== 45) return Number.NaN;
   const year = digits(date, 0, 4);
   const month = digits(date, 5, 7);
   const day = digits(date, 8, 10);
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const monthDays = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  const monthDays = daysInMonth(year, month);
   if (monthDays === undefined || day < 1 || day > monthDays) return Number.NaN;
   // Date.UTC reads years 0-99 as 1900-1999; a 400-year cycle (146 097 days) later is the same calendar.
   return year < 100 ? Date.UTC(year + 400, month - 1, day) / 86_400_000 - 146_097 : Date.UTC(year, month - 1, day) / 86_400_000;

@@ -5,6 +5,7 @@ import { ordersInScope, taceOrders } from '../knowledge/orders.js';
 import type { EvaluationInput, Finding, RuleGroup } from '../knowledge/types.js';
 import { buildCard, type CardInput } from './cards.js';
 import { badRequest, HttpError, notFound } from '../http/operation-outcome.js';
+import type { ValidateFunction } from 'ajv';
 import { describeErrors, type Validators } from './schemas.js';
 import type { ServiceDefinition, ServiceRegistry } from './service-registry.js';
 import type { Card, HookRequest } from './types.js';
@@ -44,15 +45,17 @@ export interface HookCallResult {
   fhirRequests: number;
 }
 
+/** A 400 naming, by path, every schema error of `validate`'s last run. */
+export function schemaViolation(validate: ValidateFunction, root: string): HttpError {
+  return new HttpError(400, describeErrors(validate.errors, root).map((e) => ({ code: 'invalid' as const, diagnostics: `${e.path} ${e.message}`, expression: [e.path] })));
+}
+
 /** The request body, checked against the CDS Hooks 2.0 envelope and the hook's context schema. */
 export function validateHookRequest(body: unknown, services: ServiceDefinition[], validators: Validators): { request: HookRequest; service: ServiceDefinition } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest('the request body must be a JSON object (CDS Hooks 2.0 §Calling a CDS Service)');
   }
-  if (!validators.request(body)) {
-    const errors = describeErrors(validators.request.errors, '');
-    throw new HttpError(400, errors.map((e) => ({ code: 'invalid' as const, diagnostics: `${e.path} ${e.message}`, expression: [e.path] })));
-  }
+  if (!validators.request(body)) throw schemaViolation(validators.request, '');
   const request = body as unknown as HookRequest;
   const service = services.find((candidate) => candidate.hook === request.hook);
   if (!service) {
@@ -60,15 +63,10 @@ export function validateHookRequest(body: unknown, services: ServiceDefinition[]
     throw badRequest(`hook "${request.hook}" is not offered by service "${services[0]?.id}" (it serves ${offered})`, ['hook']);
   }
   const validateContext = validators.contexts[service.hook];
-  if (!validateContext(request.context)) {
-    const errors = describeErrors(validateContext.errors, 'context');
-    throw new HttpError(400, errors.map((e) => ({ code: 'invalid' as const, diagnostics: `${e.path} ${e.message}`, expression: [e.path] })));
-  }
+  if (!validateContext(request.context)) throw schemaViolation(validateContext, 'context');
   const prefetch = (request.prefetch ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(service.prefetch)) {
-    if (prefetch[key] === undefined || validators.prefetchValue(prefetch[key])) continue;
-    const errors = describeErrors(validators.prefetchValue.errors, `prefetch.${key}`);
-    throw new HttpError(400, errors.map((e) => ({ code: 'invalid' as const, diagnostics: `${e.path} ${e.message}`, expression: [e.path] })));
+    if (prefetch[key] !== undefined && !validators.prefetchValue(prefetch[key])) throw schemaViolation(validators.prefetchValue, `prefetch.${key}`);
   }
   return { request, service };
 }

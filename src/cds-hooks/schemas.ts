@@ -151,10 +151,10 @@ export function createAjv(): Ajv {
   return ajv;
 }
 
-/** All validators, compiled once at start-up. */
 /** A prefetch value the service asked for: a FHIR resource or null; a Bundle's `entry`, when present, is an array. */
 const prefetchValueSchema = { type: ['object', 'null'], properties: { entry: { type: 'array' } } } as const;
 
+/** All validators, compiled once at start-up. */
 export interface Validators {
   request: ValidateFunction;
   prefetchValue: ValidateFunction;

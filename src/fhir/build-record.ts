@@ -3,7 +3,7 @@
  * Pure and in-memory: value sets, unit conversions and settings are built once and passed in.
  * Every list is in a deterministic order (newest first, then by resource), so both roads give deep-equal records.
  */
-import { daysBetween, fhirCalendarDate, isCalendarDate } from '../calendar.js';
+import { daysBetween, daysInMonth, fhirCalendarDate, isCalendarDate } from '../calendar.js';
 import type { RecordBuilder } from '../cds-hooks/hook-call.js';
 import type { DataSettings } from './data-settings.js';
 import type {
@@ -506,13 +506,11 @@ export function completedYears(birthDate: string, today: string): number | undef
 export function completedYearsRange(birthDate: string, today: string): [number, number] | undefined {
   const partial = /^(\d{4})(?:-(\d{2}))?$/.exec(birthDate);
   if (!partial) return undefined;
-  const year = Number(partial[1]);
-  const month = partial[2] === undefined ? undefined : Number(partial[2]);
-  if (month !== undefined && (month < 1 || month > 12)) return undefined;
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  const first = `${partial[1]}-${pad(month ?? 1)}-01`;
-  const lastDay = new Date(Date.UTC(year, month ?? 12, 0)).getUTCDate();
-  const last = `${partial[1]}-${pad(month ?? 12)}-${pad(lastDay)}`;
+  const [firstMonth, lastMonth] = partial[2] === undefined ? ['01', '12'] : [partial[2], partial[2]];
+  const lastDay = daysInMonth(Number(partial[1]), Number(lastMonth));
+  if (lastDay === undefined) return undefined;
+  const first = `${partial[1]}-${firstMonth}-01`;
+  const last = `${partial[1]}-${lastMonth}-${lastDay}`;
   const oldest = completedYears(first, today);
   if (oldest === undefined) return undefined;
   return [completedYears(last, today) ?? 0, oldest];

@@ -158,7 +158,10 @@ export interface PatientFacts {
 export interface DataGap {
   /** The prefetch key or data category affected. */
   key: string;
-  /** `truncated`: paging bound reached, more data exists; `unavailable`: an optional key could not be had. */
+  /**
+   * `truncated`: data was read only in part (paging bound, unreadable page, a server outcome reporting a problem);
+   * `unavailable`: an optional key could not be had, or a resource was there but unusable (malformed, undated).
+   */
   kind: 'truncated' | 'unavailable';
   detail: string;
   /** Set when one resource of a known concept was there but unusable (e.g. a TACE without a date). */

@@ -204,7 +204,7 @@ export class FhirDataResolver implements DataResolver {
     return { keys: resolved, gaps, fhirRequests: call.requests, maxInFlight: call.maxInFlight };
   }
 
-  private plan(template: string, url: string | undefined, value: PrefetchValue | undefined): Plan {
+  private plan(url: string | undefined, expected: string, value: PrefetchValue | undefined): Plan {
     if (value === null) return { kind: 'known-empty' };
     if (value !== undefined) {
       if (!isObject(value)) return url === undefined ? { kind: 'unrenderable' } : { kind: 'fetch', url, why: 'the prefetch value is not a FHIR resource' };
@@ -212,7 +212,6 @@ export class FhirDataResolver implements DataResolver {
       if ('problem' in page) return url === undefined ? { kind: 'unrenderable' } : { kind: 'fetch', url, why: `the prefetch value is invalid (${page.problem})` };
       if (!page.outcome) {
         if (page.resources.length === 0 && !page.next) return { kind: 'known-empty' };
-        const expected = expectedType(url ?? template);
         const wrong = page.resources.length > 0 && value.resourceType !== 'Bundle' && value.resourceType !== expected;
         if (!wrong) return { kind: 'prefetch', page };
         if (url !== undefined) return { kind: 'fetch', url, why: `the prefetch holds a ${String(value.resourceType)}, not a ${expected}` };
@@ -233,8 +232,8 @@ export class FhirDataResolver implements DataResolver {
     call: Call,
   ): Promise<KeyResult> {
     const url = renderTemplate(template, values);
-    const plan = this.plan(template, url, value);
     const resourceType = expectedType(url ?? template);
+    const plan = this.plan(url, resourceType, value);
     switch (plan.kind) {
       case 'known-empty':
         return { resolved: { key, road: 'known-empty', resources: [], complete: true } };

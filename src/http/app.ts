@@ -5,8 +5,7 @@ import type { Logger } from 'pino';
 import { performance } from 'node:perf_hooks';
 import type { AppConfig } from '../config.js';
 import type { FeedbackStore } from '../cds-hooks/feedback-store.js';
-import { handleHookCall, type HookCallDeps } from '../cds-hooks/hook-call.js';
-import { describeErrors } from '../cds-hooks/schemas.js';
+import { handleHookCall, schemaViolation, type HookCallDeps } from '../cds-hooks/hook-call.js';
 import type { FeedbackItem } from '../cds-hooks/types.js';
 import type { ClientAuthenticator } from './client-auth.js';
 import { jsonDepthExceeds } from './json-depth.js';
@@ -149,10 +148,7 @@ export function createApp(deps: AppDeps): express.Express {
     if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
       throw badRequest('the feedback body must be a JSON object {"feedback": [...]}');
     }
-    if (!deps.validators.feedback(req.body)) {
-      const errors = describeErrors(deps.validators.feedback.errors, '');
-      throw new HttpError(400, errors.map((e) => ({ code: 'invalid' as const, diagnostics: `${e.path} ${e.message}`, expression: [e.path] })));
-    }
+    if (!deps.validators.feedback(req.body)) throw schemaViolation(deps.validators.feedback, '');
     const items = (req.body as { feedback: FeedbackItem[] }).feedback;
     const added = deps.feedback.add(id, items);
     for (const item of items) metrics.feedback.inc({ service: id, outcome: item.outcome });

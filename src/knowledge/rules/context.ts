@@ -1,6 +1,7 @@
 /** What every rule receives, and the small helpers rules share (freshness, facts, gaps). Pure. */
 import type { ConditionConcept, ConditionFact, DataGap, LabConcept, LabValue, PatientRecord } from '../../fhir/record.js';
 import type { HookName, Indicator } from '../../cds-hooks/types.js';
+import { IMAGING_MODALITIES } from '../../fhir/value-sets.js';
 import type { CitationId } from '../citations.js';
 import type { Settings } from '../settings.js';
 import type { DraftOrder, Fact, Finding, RuleId, SuggestedOrder } from '../types.js';
@@ -139,7 +140,7 @@ export function gapTexts(record: PatientRecord, keys: readonly string[], concept
  * The gaps of these keys. A gap about one resource of a known concept (an undated TACE under `procedures`) counts
  * only where that concept matters: pass `concepts` to say which (liver imaging: us, ct, mri).
  */
-function gapsOf(record: PatientRecord, keys: readonly string[], concepts?: readonly string[]): DataGap[] {
+export function gapsOf(record: PatientRecord, keys: readonly string[], concepts?: readonly string[]): DataGap[] {
   return record.gaps.filter((gap) => keys.includes(gap.key) && (gap.concept === undefined || concepts === undefined || concepts.includes(gap.concept)));
 }
 
@@ -154,9 +155,16 @@ export function hasGap(record: PatientRecord, keys: readonly string[], concepts?
 export const LAB_KEYS = ['observations'] as const;
 export const CONDITION_KEYS = ['conditions'] as const;
 export const PROCEDURE_KEYS = ['procedures'] as const;
-export const IMAGING_KEYS = ['procedures', 'imagingReports', 'imagingStudies'] as const;
-/** The concepts whose gaps can hide liver imaging (not an undated TACE or resection under `procedures`). */
-export const IMAGING_CONCEPTS = ['us', 'ct', 'mri'] as const;
+const IMAGING_KEYS = ['procedures', 'imagingReports', 'imagingStudies'] as const;
+
+/** Gaps that can hide liver imaging: the imaging keys, but not an undated TACE or resection under `procedures`. */
+export function imagingGapTexts(record: PatientRecord): string[] {
+  return gapTexts(record, IMAGING_KEYS, IMAGING_MODALITIES);
+}
+
+export function hasImagingGap(record: PatientRecord): boolean {
+  return hasGap(record, IMAGING_KEYS, IMAGING_MODALITIES);
+}
 
 export function conditions(record: PatientRecord, ...concepts: ConditionConcept[]): ConditionFact[] {
   return concepts.flatMap((concept) => record.conditions[concept] ?? []);

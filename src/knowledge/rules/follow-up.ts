@@ -8,7 +8,7 @@
  */
 import { daysBetween } from '../../calendar.js';
 import type { Finding, SuggestedOrder } from '../types.js';
-import { conditionFact, conditions, finding, gapTexts, IMAGING_CONCEPTS, IMAGING_KEYS, LAB_KEYS, labFact, liverCancerConditions, type RuleContext } from './context.js';
+import { conditionFact, conditions, finding, gapTexts, imagingGapTexts, LAB_KEYS, labFact, liverCancerConditions, type RuleContext } from './context.js';
 import { crossSectionalAfter, latestProcedure, procedureFact } from './tace-history.js';
 import { isAdultOrUnknown } from './surveillance.js';
 
@@ -23,7 +23,7 @@ export function postTaceImagingRule(ctx: RuleContext): Finding | undefined {
   return finding('FU-POST-TACE-IMAGING', late ? 'warning' : 'info',
     late ? `Response CT/MRI overdue: ${t.ageDays} days since TACE on ${t.date} (due at 4-6 weeks)` : `Response CT/MRI due now: ${t.ageDays} days since TACE on ${t.date} (4-6 weeks)`, {
       facts: [procedureFact(t, `CT/MRI ${s.postTaceImagingFromDays}-${s.postTaceImagingToDays} days after TACE (seed)`)],
-      missing: [`No CT or MRI dated after ${t.date}`, ...gapTexts(ctx.record, IMAGING_KEYS, IMAGING_CONCEPTS)],
+      missing: [`No CT or MRI dated after ${t.date}`, ...imagingGapTexts(ctx.record)],
       notes: ['Seed: CT/MRI 4-6 weeks after the first TACE, then every 1-3 months; response by mRECIST on multiphase CT/MRI.'],
       sources: ['seed'],
       suggestions: [{ orderable: 'ct-multiphase', reason }, { orderable: 'mri-multiphase', reason }],

@@ -7,7 +7,7 @@
  */
 import type { ConditionConcept } from '../../fhir/record.js';
 import type { Fact, Finding, SuggestedOrder } from '../types.js';
-import { ageBounds, CONDITION_KEYS, CONDITION_LABELS, conditionFact, conditions, finding, gapTexts, hasGap, IMAGING_CONCEPTS, IMAGING_KEYS, lab, LAB_KEYS, labFact, liverCancerConditions, unusableLabText, type RuleContext } from './context.js';
+import { ageBounds, CONDITION_KEYS, CONDITION_LABELS, conditionFact, conditions, finding, gapTexts, hasGap, hasImagingGap, imagingGapTexts, lab, LAB_KEYS, labFact, liverCancerConditions, unusableLabText, type RuleContext } from './context.js';
 
 const RISK_FACTORS: readonly ConditionConcept[] = ['chronicHepatitisB', 'chronicHepatitisC', 'alcoholUseDisorder', 'type2Diabetes', 'familyHistoryLiverCancer'];
 
@@ -80,7 +80,7 @@ export function surveillanceRule(ctx: RuleContext): Finding | undefined {
   if (!imaging) {
     overdue.push('liver imaging');
     const last = ctx.record.imaging[0];
-    missing.push(last ? `Liver imaging: last ${last.modality.toUpperCase()} on ${last.date} (${last.resource}) is ${last.ageDays} days old, older than ${days} days` : 'Liver imaging: no ultrasound, CT or MRI on record', ...gapTexts(ctx.record, IMAGING_KEYS, IMAGING_CONCEPTS));
+    missing.push(last ? `Liver imaging: last ${last.modality.toUpperCase()} on ${last.date} (${last.resource}) is ${last.ageDays} days old, older than ${days} days` : 'Liver imaging: no ultrasound, CT or MRI on record', ...imagingGapTexts(ctx.record));
     suggestions.push({ orderable: 'liver-us', reason: `HCC surveillance: no liver imaging in the last ${days} days` });
   } else {
     facts.push({ label: 'Last liver imaging', value: `${imaging.modality.toUpperCase()} (${imaging.code.code})`, date: imaging.date, ageDays: imaging.ageDays, resource: imaging.resource, threshold: `<= ${days} days` });
@@ -94,7 +94,7 @@ export function surveillanceRule(ctx: RuleContext): Finding | undefined {
   }
   // Data read only in part (paging bound, unreadable page, unavailable key) may hold what looks missing: say
   // "not confirmed" rather than "overdue" (conformance E5), and keep the card so the gap is seen.
-  const partial = (!imaging && hasGap(ctx.record, IMAGING_KEYS, IMAGING_CONCEPTS)) || (!afp && hasGap(ctx.record, LAB_KEYS));
+  const partial = (!imaging && hasImagingGap(ctx.record)) || (!afp && hasGap(ctx.record, LAB_KEYS));
   const summary = partial
     ? `HCC surveillance not confirmed: no ${overdue.join(' and no ')} found in the last 6 months of incomplete data (${elig.reasons[0]})`
     : `HCC surveillance overdue: no ${overdue.join(' and no ')} in the last 6 months (${elig.reasons[0]})`;

@@ -3,9 +3,9 @@
  *      history could hide a recent TACE (a TACE without a usable date; procedures read incompletely): §4.1.
  * R18: a completed TACE within 365 days and no CT/MRI dated after it -> TACE-REIMAGE warning.
  */
-import type { DataGap, ProcedureFact, PatientRecord } from '../../fhir/record.js';
+import type { ProcedureFact, PatientRecord } from '../../fhir/record.js';
 import type { Fact, Finding } from '../types.js';
-import { finding, gapText, gapTexts, IMAGING_CONCEPTS, IMAGING_KEYS, PROCEDURE_KEYS, type RuleContext } from './context.js';
+import { finding, gapsOf, gapText, imagingGapTexts, PROCEDURE_KEYS, type RuleContext } from './context.js';
 
 export function latestProcedure(record: PatientRecord, concept: ProcedureFact['concept']): ProcedureFact | undefined {
   return record.procedures.filter((p) => p.concept === concept).sort((a, b) => a.ageDays - b.ageDays)[0];
@@ -22,11 +22,6 @@ export function crossSectionalAfter(record: PatientRecord, date: string) {
   return record.imaging.filter((i) => (i.modality === 'ct' || i.modality === 'mri') && i.date > date);
 }
 
-/** Procedure data that could hide a TACE: a TACE without a usable date, or the procedures read incompletely. */
-function taceHistoryGaps(record: PatientRecord): DataGap[] {
-  return record.gaps.filter((gap) => PROCEDURE_KEYS.some((key) => key === gap.key) && (gap.concept === undefined || gap.concept === 'tace'));
-}
-
 export function intervalRule(ctx: RuleContext): Finding | undefined {
   const last = latestProcedure(ctx.record, 'tace');
   const min = ctx.settings.taceRepeatIntervalDays;
@@ -37,7 +32,8 @@ export function intervalRule(ctx: RuleContext): Finding | undefined {
       sources: ['seed'],
     });
   }
-  const gaps = taceHistoryGaps(ctx.record);
+  // Procedure data that could hide a TACE: a TACE without a usable date, or the procedures read incompletely.
+  const gaps = gapsOf(ctx.record, PROCEDURE_KEYS, ['tace']);
   if (gaps.length === 0) return undefined;
   return finding('TACE-INTERVAL', 'warning', `TACE history incomplete: the ${min}-day repeat interval could not be checked`, {
     facts: last ? [procedureFact(last, threshold)] : [],
@@ -54,7 +50,7 @@ export function reimageRule(ctx: RuleContext): Finding | undefined {
   const reason = `Response imaging after TACE of ${last.date} before re-treatment`;
   return finding('TACE-REIMAGE', 'warning', `No CT/MRI since the last TACE on ${last.date} (${last.ageDays} days ago): assess response before repeating`, {
     facts: [procedureFact(last, `TACE within ${ctx.settings.reimageWindowDays} days with no CT/MRI after it`)],
-    missing: [`No completed CT or MRI of the abdomen/liver dated after ${last.date}`, ...gapTexts(ctx.record, IMAGING_KEYS, IMAGING_CONCEPTS)],
+    missing: [`No completed CT or MRI of the abdomen/liver dated after ${last.date}`, ...imagingGapTexts(ctx.record)],
     notes: ['Seed: withhold re-intervention if imaging shows dense lipiodol deposition, necrosis and no new lesions (mRECIST).'],
     sources: ['seed'],
     suggestions: [{ orderable: 'ct-multiphase', reason }, { orderable: 'mri-multiphase', reason }],
