@@ -142,10 +142,29 @@ describe('F1 post-TACE imaging', () => {
   it('no liver-cancer context: no card', () => {
     expect(ids(evaluatePatientView(rec().patient(60, 'male').procedure('tace', 50).build()))).toEqual([]);
   });
+  it('a TACE without a usable date (and none dated in the window): info "follow-up not checked" naming it, not silence', () => {
+    const undated = { key: 'procedures', kind: 'unavailable' as const, detail: 'Procedure/t0 (TACE) has no date and was not used', concept: 'tace' as const };
+    const f = find(evaluatePatientView(hcc().gap(undated).build()), 'FU-POST-TACE-IMAGING')!;
+    expect(f.indicator).toBe('info');
+    expect(f.summary).toMatch(/follow-up not checked$/);
+    expect(f.missing).toEqual(['Data unavailable (procedures): Procedure/t0 (TACE) has no date and was not used. Results not read may change this finding.']);
+    // A dated TACE that decides keeps its own card; an undated resection says nothing about TACE follow-up.
+    expect(find(evaluatePatientView(hcc().procedure('tace', 50).gap(undated).build()), 'FU-POST-TACE-IMAGING')!.indicator).toBe('warning');
+    const resection = { ...undated, detail: 'Procedure/r (liver resection) has no date and was not used', concept: 'hepatectomy' as const };
+    expect(find(evaluatePatientView(hcc().gap(resection).build()), 'FU-POST-TACE-IMAGING')).toBeUndefined();
+  });
 });
 
 describe('F2 post-resection AFP', () => {
   const resected = (age: number) => rec().patient(60, 'male').condition('hcc').procedure('hepatectomy', age);
+  it('a resection without a usable date: info "follow-up not checked"; an undated TACE does not raise it', () => {
+    const undated = { key: 'procedures', kind: 'unavailable' as const, detail: 'Procedure/r (liver resection) has no date and was not used', concept: 'hepatectomy' as const };
+    const f = find(evaluatePatientView(rec().patient(60, 'male').gap(undated).build()), 'FU-POST-RESECTION-AFP')!;
+    expect(f.indicator).toBe('info');
+    expect(f.missing.join(' ')).toContain('Procedure/r (liver resection) has no date');
+    const tace = { ...undated, concept: 'tace' as const };
+    expect(find(evaluatePatientView(rec().patient(60, 'male').gap(tace).build()), 'FU-POST-RESECTION-AFP')).toBeUndefined();
+  });
   it('pre-op AFP > 20 and none after, >= 60 d -> warning "not rechecked"', () => {
     const f = find(evaluatePatientView(resected(60).lab('afp', 150, 70).build()), 'FU-POST-RESECTION-AFP')!;
     expect(f.indicator).toBe('warning');

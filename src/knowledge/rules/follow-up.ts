@@ -5,16 +5,36 @@
  *     no AFP after R -> warning "not rechecked"; AFP after R > 20 drawn >= 60 d after R -> warning "not normalised";
  *     > 20 drawn < 60 d after R -> info; <= 20 -> none. Card FU-POST-RESECTION-AFP.
  * F3: hepatectomy within 365 d, active chronic HBV (HCV) and no HBV DNA (HCV RNA) after R -> FU-POST-RESECTION-VIRAL info.
+ * F1/F2 when no dated procedure decides but one is on record without a usable date -> info "follow-up not checked".
  */
 import { daysBetween } from '../../calendar.js';
 import type { Finding, SuggestedOrder } from '../types.js';
-import { conditionFact, conditions, finding, gapTexts, imagingGapTexts, LAB_KEYS, labFact, liverCancerConditions, type RuleContext } from './context.js';
+import type { DataGap } from '../../fhir/record.js';
+import { conditionFact, conditions, finding, gapsOf, gapText, gapTexts, imagingGapTexts, LAB_KEYS, labFact, liverCancerConditions, PROCEDURE_KEYS, type RuleContext } from './context.js';
 import { crossSectionalAfter, latestProcedure, procedureFact } from './tace-history.js';
 import { isAdultOrUnknown } from './surveillance.js';
 
+/**
+ * A TACE or resection that is on record but cannot be placed in time (no usable date; for TACE also procedures read
+ * incompletely): its follow-up cannot be checked, which an info card says instead of staying silent (§4.1).
+ */
+function followUpNotChecked(ruleId: 'FU-POST-TACE-IMAGING' | 'FU-POST-RESECTION-AFP', gaps: DataGap[], what: string): Finding | undefined {
+  if (gaps.length === 0) return undefined;
+  return finding(ruleId, 'info', `${what}: follow-up not checked`, {
+    missing: gaps.map(gapText),
+    notes: ['The procedure date decides which follow-up is due; record it to have it checked.'],
+    sources: ['seed'],
+  });
+}
+
 export function postTaceImagingRule(ctx: RuleContext): Finding | undefined {
-  const s = ctx.settings;
   if (liverCancerConditions(ctx.record).length === 0 || !isAdultOrUnknown(ctx)) return undefined;
+  return datedPostTaceImaging(ctx)
+    ?? followUpNotChecked('FU-POST-TACE-IMAGING', gapsOf(ctx.record, PROCEDURE_KEYS, ['tace']), 'TACE history incomplete (a TACE without a usable date, or procedures read in part)');
+}
+
+function datedPostTaceImaging(ctx: RuleContext): Finding | undefined {
+  const s = ctx.settings;
   const t = latestProcedure(ctx.record, 'tace');
   if (!t || t.ageDays > s.reimageWindowDays || t.ageDays < s.postTaceImagingFromDays) return undefined;
   if (crossSectionalAfter(ctx.record, t.date).length > 0) return undefined;
@@ -31,8 +51,13 @@ export function postTaceImagingRule(ctx: RuleContext): Finding | undefined {
 }
 
 export function postResectionAfpRule(ctx: RuleContext): Finding | undefined {
-  const s = ctx.settings;
   if (!isAdultOrUnknown(ctx)) return undefined;
+  return datedPostResectionAfp(ctx)
+    ?? followUpNotChecked('FU-POST-RESECTION-AFP', ctx.record.gaps.filter((gap) => gap.concept === 'hepatectomy'), 'Liver resection on record without a usable date (AFP and viral load after it)');
+}
+
+function datedPostResectionAfp(ctx: RuleContext): Finding | undefined {
+  const s = ctx.settings;
   const r = latestProcedure(ctx.record, 'hepatectomy');
   if (!r || r.ageDays > s.resectionWindowDays || r.ageDays < s.resectionAfpNormaliseDays) return undefined;
   const values = ctx.record.labs.afp?.values ?? [];
