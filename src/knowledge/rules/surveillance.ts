@@ -43,13 +43,15 @@ export function surveillanceEligibility(ctx: RuleContext): Eligibility {
   const family = conditions(ctx.record, 'familyHistoryLiverCancer');
   const e4 = hbv.length > 0 && family.length > 0;
   const unknownAge = ctx.record.patient?.birthDate ? `age unreadable (birth date "${ctx.record.patient.birthDate}")` : 'age not recorded';
+  let byAge = false;
   if (risks.length > 0) {
     const knownSex = sex === 'male' || sex === 'female';
     const limit = sex === 'female' ? s.femaleSurveillanceAgeYears : s.maleSurveillanceAgeYears;
     const met = age !== undefined && age.min >= limit;
     // An age that may meet the limit is taken as meeting it, and the card says so: unknown age is no all-clear.
     // E4 (HBV with a family history) needs no age: it is the reason when the age limit could only be assumed.
-    if (met || ((age === undefined || age.max >= limit) && !e4)) {
+    byAge = met || ((age === undefined || age.max >= limit) && !e4);
+    if (byAge) {
       reasons.push(`${knownSex ? sex : 'sex not recorded as male/female'}, age ${age?.text ?? 'not recorded'} (>= ${limit}) with ${risks.map((r) => CONDITION_LABELS[r.concept]).join(', ')}`);
       if (!knownSex) assumptions.push(`sex "${sex ?? 'not recorded'}": the lower (male) age limit ${s.maleSurveillanceAgeYears} was applied`);
       if (age === undefined) assumptions.push(`${unknownAge}: the age limit ${limit} was taken as met`);
@@ -57,7 +59,7 @@ export function surveillanceEligibility(ctx: RuleContext): Eligibility {
       facts.push(...risks.map((c) => conditionFact(c)));
     }
   }
-  if (e4 && !reasons.some((r) => r.startsWith('male') || r.startsWith('female') || r.startsWith('sex'))) {
+  if (e4 && !byAge) {
     reasons.push('chronic hepatitis B with a family history of liver cancer');
     facts.push(...[...hbv, ...family].map((c) => conditionFact(c)));
   }
