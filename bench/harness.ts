@@ -127,7 +127,7 @@ function ready<T>(child: ChildProcess, what: string, done: (message: T) => boole
 }
 
 /** The benchmark's hook requests: order-select for `tace-realistic`, patient-view for `surv-overdue`, with full prefetch. */
-export function benchBodies(): { taceBundle: fhir4.Bundle; selectBody: object; viewBody: object; roadBody: (fhirServer: string) => object } {
+export function benchBodies(): { taceBundle: fhir4.Bundle; selectBody: object; selectBodyFor: (bundle: fhir4.Bundle) => object; viewBody: object; roadBody: (fhirServer: string) => object } {
   const today = calendarDate(new Date(), 'UTC');
   const manifest = loadManifest();
   const registry = loadServiceRegistry(join(PACKAGE_ROOT, 'hooks'), compileValidators());
@@ -136,9 +136,11 @@ export function benchBodies(): { taceBundle: fhir4.Bundle; selectBody: object; v
   const taceEntry = manifest.fixtures.find((f) => f.name === 'tace-realistic')!;
   const survEntry = manifest.fixtures.find((f) => f.name === 'surv-overdue')!;
   const taceBundle = loadFixture('tace-realistic', today);
+  const selectBodyFor = (bundle: fhir4.Bundle): object => fixtureHookRequest(taceEntry, 'order-select', select.prefetch, bundle);
   return {
     taceBundle,
-    selectBody: fixtureHookRequest(taceEntry, 'order-select', select.prefetch, taceBundle),
+    selectBody: selectBodyFor(taceBundle),
+    selectBodyFor,
     viewBody: fixtureHookRequest(survEntry, 'patient-view', view.prefetch, loadFixture('surv-overdue', today)),
     roadBody: (fhirServer) => ({ ...fixtureHookRequest(taceEntry, 'order-select', select.prefetch), fhirServer }),
   };

@@ -6,20 +6,15 @@
 import { pino } from 'pino';
 import { performance } from 'node:perf_hooks';
 import { realpathSync } from 'node:fs';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { calendarDate } from '../src/calendar.js';
 import { validateHookRequest } from '../src/cds-hooks/hook-call.js';
 import { buildCard } from '../src/cds-hooks/cards.js';
-import { compileValidators } from '../src/cds-hooks/schemas.js';
-import { loadServiceRegistry } from '../src/cds-hooks/service-registry.js';
 import { composeDeps } from '../src/compose.js';
-import { loadConfig, PACKAGE_ROOT } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 import { jsonDepthExceeds } from '../src/http/json-depth.js';
 import { ordersInScope, taceOrders } from '../src/knowledge/orders.js';
 import type { EvaluationInput } from '../src/knowledge/types.js';
-import type { HookName } from '../src/cds-hooks/types.js';
-import { fixtureHookRequest, loadFixture, loadManifest } from '../src/fixtures/fixtures.js';
+import { benchBodies } from './harness.js';
 
 export interface StageRow {
   scenario: string;
@@ -35,19 +30,15 @@ const STAGES = ['JSON.parse (body parser)', 'depth check', 'schema validation', 
 export async function measureStages(iterations: number): Promise<StageRow[]> {
   const config = loadConfig({ ...process.env, PORT: '0', PREVIEW_ENABLED: 'false', FEEDBACK_DB: ':memory:' });
   const deps = await composeDeps(config, pino({ level: 'silent' }), { auth: { enabled: false, authenticate: async () => undefined } });
-  const today = calendarDate(new Date(), config.timeZone);
-  const manifest = loadManifest();
-  const registry = loadServiceRegistry(join(PACKAGE_ROOT, 'hooks'), compileValidators());
-  const scenarios: [string, HookName, string, number][] = [
-    ['order-select, full prefetch (tace-realistic)', 'order-select', 'tace-realistic', 1],
-    ['the same with 10x the Observations (300)', 'order-select', 'tace-realistic', 10],
-    ['patient-view, full prefetch (surv-overdue)', 'patient-view', 'surv-overdue', 1],
+  const bodies = benchBodies();
+  const scenarios: [string, object][] = [
+    ['order-select, full prefetch (tace-realistic)', bodies.selectBody],
+    ['the same with 10x the Observations (300)', bodies.selectBodyFor(moreObservations(bodies.taceBundle, 10))],
+    ['patient-view, full prefetch (surv-overdue)', bodies.viewBody],
   ];
   const rows: StageRow[] = [];
-  for (const [scenario, hook, fixture, factor] of scenarios) {
-    const service = registry.services.find((s) => s.hook === hook)!;
-    const entry = manifest.fixtures.find((f) => f.name === fixture)!;
-    const payload = JSON.stringify(fixtureHookRequest(entry, hook, service.prefetch, moreObservations(loadFixture(fixture, today), factor)));
+  for (const [scenario, request] of scenarios) {
+    const payload = JSON.stringify(request);
     const spent = new Float64Array(STAGES.length);
     let responseBytes = 0;
     let cards = 0;
@@ -57,7 +48,7 @@ export async function measureStages(iterations: number): Promise<StageRow[]> {
       marks.push(performance.now());
       jsonDepthExceeds(body, config.maxJsonDepth);
       marks.push(performance.now());
-      const { request, service: matched } = validateHookRequest(body, [service], deps.validators);
+      const { request, service: matched } = validateHookRequest(body, deps.registry.services, deps.validators);
       marks.push(performance.now());
       const data = await deps.resolver.resolve(matched, request, new AbortController().signal);
       marks.push(performance.now());
@@ -90,7 +81,6 @@ export async function measureStages(iterations: number): Promise<StageRow[]> {
  * so the cost of a patient with a long history shows whether any stage grows faster than the data.
  */
 function moreObservations(bundle: fhir4.Bundle, factor: number): fhir4.Bundle {
-  if (factor === 1) return bundle;
   const entry = (bundle.entry ?? []).flatMap((e) => {
     if (e.resource?.resourceType !== 'Observation') return [e];
     const resource = e.resource as fhir4.Observation;

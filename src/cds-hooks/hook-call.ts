@@ -51,7 +51,7 @@ export function schemaViolation(validate: ValidateFunction, root: string): HttpE
 }
 
 /** The request body, checked against the CDS Hooks 2.0 envelope and the hook's context schema. */
-export function validateHookRequest(body: unknown, services: ServiceDefinition[], validators: Validators): { request: HookRequest; service: ServiceDefinition } {
+export function validateHookRequest(body: unknown, services: readonly ServiceDefinition[], validators: Validators): { request: HookRequest; service: ServiceDefinition } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest('the request body must be a JSON object (CDS Hooks 2.0 §Calling a CDS Service)');
   }
