@@ -25,6 +25,16 @@ function expectOperationOutcome(body: any, code?: string): void {
 
 const post = (path: string) => request(service.app).post(path);
 
+interface CardShape {
+  summary: string;
+  indicator: string;
+  detail: string;
+  source: { topic: { code: string } };
+}
+/** The card of one rule in a hook response. */
+const cardFor = (res: { body: { cards: CardShape[] } }, ruleId: string): CardShape | undefined => res.body.cards.find((card) => card.source.topic.code === ruleId);
+const bundleOf = (...resources: object[]) => ({ resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) });
+
 describe('POST /cds-services/{id}: errors are OperationOutcomes with the right status', () => {
   it('400 when the body is not JSON', async () => {
     const res = await post('/cds-services/hcc-patient-view').set('Content-Type', 'application/json').send('{"hook": "patient-view",').expect(400);
@@ -183,17 +193,15 @@ describe('POST /cds-services/{id}: accepted requests', () => {
 
 describe('POST /cds-services/{id}: data that cannot be placed in time is named, not dropped', () => {
   it('an undated liver ultrasound report keeps surveillance overdue and the card names the report', async () => {
-    const bundle = (resources: object[]) => ({ resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) });
     const body = patientViewRequest({
       prefetch: {
         ...nullPrefetch(PATIENT_VIEW_KEYS),
         patient: { resourceType: 'Patient', id: 'p1', gender: 'male', birthDate: '1960-05-01' },
-        conditions: bundle([{ resourceType: 'Condition', id: 'cirr', subject: { reference: 'Patient/p1' }, code: { coding: [{ system: 'http://snomed.info/sct', code: '19943007' }] } }]),
-        imagingReports: bundle([{ resourceType: 'DiagnosticReport', id: 'us-undated', status: 'final', subject: { reference: 'Patient/p1' }, code: { coding: [{ system: 'http://loinc.org', code: '24558-9' }] } }]),
+        conditions: bundleOf({ resourceType: 'Condition', id: 'cirr', subject: { reference: 'Patient/p1' }, code: { coding: [{ system: 'http://snomed.info/sct', code: '19943007' }] } }),
+        imagingReports: bundleOf({ resourceType: 'DiagnosticReport', id: 'us-undated', status: 'final', subject: { reference: 'Patient/p1' }, code: { coding: [{ system: 'http://loinc.org', code: '24558-9' }] } }),
       },
     });
-    const cards = (await post('/cds-services/hcc-patient-view').send(body).expect(200)).body.cards as { summary: string; detail: string; source: { topic: { code: string } } }[];
-    const overdue = cards.find((card) => card.source.topic.code === 'SURV-OVERDUE');
+    const overdue = cardFor(await post('/cds-services/hcc-patient-view').send(body).expect(200), 'SURV-OVERDUE');
     expect(overdue?.summary).toContain('no liver imaging');
     expect(overdue?.detail).toContain('DiagnosticReport/us-undated (US imaging) has no date and was not used');
   });
@@ -201,17 +209,9 @@ describe('POST /cds-services/{id}: data that cannot be placed in time is named, 
 
 describe('POST /cds-services/{id}: a prior TACE that cannot be placed in time', () => {
   it('a TACE dated 30 February still raises TACE-INTERVAL on order-select, naming the procedure', async () => {
-    const body = orderSelectRequest({
-      prefetch: {
-        ...nullPrefetch(ORDER_KEYS),
-        procedures: {
-          resourceType: 'Bundle',
-          entry: [{ resource: { resourceType: 'Procedure', id: 'tace-feb30', status: 'completed', subject: { reference: 'Patient/p1' }, performedDateTime: '2026-02-30', code: { coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '37243' }] } } }],
-        },
-      },
-    });
-    const cards = (await post('/cds-services/hcc-tace-order-select').send(body).expect(200)).body.cards as { indicator: string; detail: string; source: { topic: { code: string } } }[];
-    const interval = cards.find((card) => card.source.topic.code === 'TACE-INTERVAL');
+    const procedure = { resourceType: 'Procedure', id: 'tace-feb30', status: 'completed', subject: { reference: 'Patient/p1' }, performedDateTime: '2026-02-30', code: { coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '37243' }] } };
+    const body = orderSelectRequest({ prefetch: { ...nullPrefetch(ORDER_KEYS), procedures: bundleOf(procedure) } });
+    const interval = cardFor(await post('/cds-services/hcc-tace-order-select').send(body).expect(200), 'TACE-INTERVAL');
     expect(interval?.indicator).toBe('warning');
     expect(interval?.detail).toContain('Procedure/tace-feb30 (TACE) has a date that cannot be read ("2026-02-30")');
   });
