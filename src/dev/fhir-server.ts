@@ -2,7 +2,8 @@
  * A real FHIR R4 server on loopback for the demo and integration tests: Medplum's FhirRouter over an in-memory
  * repository behind `node:http`. The wrapper adds what the engine lacks (ecosystem.md §1): `GET /fhir/metadata`,
  * `/healthz`, searchset paging links, validation of every write (400 OperationOutcome), all-entries validation of
- * transaction Bundles before any entry is written, `application/fhir+json`, and OperationOutcome for every error.
+ * transaction Bundles before any entry is written, `application/fhir+json`, OperationOutcome for every error,
+ * CORS for browser clients (cors.ts), `POST [type]/_search` (post-search.ts) and a default page size.
  * Not a production server: no persistence, no auth (any bearer token is accepted), no quantity/number search.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -10,7 +11,9 @@ import type { AddressInfo } from 'node:net';
 import type { FhirRequest, HttpMethod, MemoryRepository } from '@medplum/fhir-router';
 import { fhirEngine, type FhirEngine } from './fhir-engine.js';
 import { dateSortKeys, sortByDates } from './date-sort.js';
-import { addSearchLinks, DEFAULT_PAGE_SIZE, withFullUrls } from './search-paging.js';
+import { answerPreflight, setCorsHeaders } from './cors.js';
+import { FORM_URLENCODED, postSearchType, searchUrlOfPost } from './post-search.js';
+import { addSearchLinks, DEFAULT_PAGE_SIZE, pageSizeOf, withFullUrls, withPageSize } from './search-paging.js';
 import { needsChunking, runChunkedTransaction } from './transaction-chunks.js';
 
 export interface FhirServerOptions {
@@ -19,6 +22,8 @@ export interface FhirServerOptions {
   host?: '127.0.0.1';
   /** Largest accepted request body (default 20 MiB). */
   maxBodyBytes?: number;
+  /** Entries per searchset page when a search has no `_count` (default 20). */
+  defaultPageSize?: number;
 }
 
 export interface RunningFhirServer {
@@ -66,9 +71,13 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
 function parseBody(req: IncomingMessage, text: string): unknown {
   if (text.trim() === '') return undefined;
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const type = mediaType(req);
   if (!JSON_TYPES.includes(type)) {
     throw new RequestError(415, 'not-supported', `Unsupported Content-Type "${type}"; use application/fhir+json`);
   }
@@ -77,6 +86,16 @@ function parseBody(req: IncomingMessage, text: string): unknown {
   } catch {
     throw new RequestError(400, 'structure', 'Request body is not valid JSON');
   }
+}
+
+/** The form body of `POST [type]/_search` (empty is fine: the parameters may all be in the query string). */
+function searchForm(req: IncomingMessage, text: string): string {
+  if (text.trim() === '') return '';
+  const type = mediaType(req);
+  if (type !== FORM_URLENCODED) {
+    throw new RequestError(415, 'not-supported', `Unsupported Content-Type "${type}" for POST _search; use ${FORM_URLENCODED}`);
+  }
+  return text;
 }
 
 function queryRecord(url: URL): Record<string, string | string[]> {
@@ -162,8 +181,9 @@ async function sortedSearch(
   keys: NonNullable<ReturnType<typeof dateSortKeys>>,
   request: FhirRequest,
   route: (routed: FhirRequest) => Promise<Routed>,
+  defaultPageSize: number,
 ): Promise<Routed> {
-  const count = /^\d+$/.test(url.searchParams.get('_count') ?? '') ? Number(url.searchParams.get('_count')) : DEFAULT_PAGE_SIZE;
+  const count = pageSizeOf(url, defaultPageSize);
   const offset = /^\d+$/.test(url.searchParams.get('_offset') ?? '') ? Number(url.searchParams.get('_offset')) : 0;
   const inner = new URL(url.href);
   inner.searchParams.delete('_sort');
@@ -198,38 +218,49 @@ interface ServerState {
   capabilityStatement: string;
   resourceTypes: ReadonlySet<string>;
   maxBodyBytes: number;
+  defaultPageSize: number;
 }
 
 async function handle(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', state.origin);
-  const method = (req.method ?? 'GET').toUpperCase() as HttpMethod;
-  if (url.pathname === '/healthz') {
+  const requestUrl = new URL(req.url ?? '/', state.origin);
+  const requestMethod = (req.method ?? 'GET').toUpperCase();
+  setCorsHeaders(res);
+  if (requestMethod === 'OPTIONS') {
+    answerPreflight(res);
+    return;
+  }
+  if (requestUrl.pathname === '/healthz') {
     res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"ok"}');
     return;
   }
-  if (url.pathname !== BASE_PATH && !url.pathname.startsWith(`${BASE_PATH}/`)) {
+  if (requestUrl.pathname !== BASE_PATH && !requestUrl.pathname.startsWith(`${BASE_PATH}/`)) {
     send(res, 404, outcome('not-found', `Not found; the FHIR base is ${state.baseUrl}`));
     return;
   }
-  if (!METHODS.includes(method)) {
-    send(res, 405, outcome('not-supported', `Method ${method} is not supported`), { Allow: METHODS.join(', ') });
+  if (!(METHODS as readonly string[]).includes(requestMethod)) {
+    send(res, 405, outcome('not-supported', `Method ${requestMethod} is not supported`), { Allow: [...METHODS, 'OPTIONS'].join(', ') });
     return;
   }
-  const path = url.pathname.slice(BASE_PATH.length).replace(/\/+$/, '') || '/';
-  if (path === '/metadata') {
-    if (method !== 'GET') throw new RequestError(405, 'not-supported', 'metadata is read-only');
+  const requestPath = requestUrl.pathname.slice(BASE_PATH.length).replace(/\/+$/, '') || '/';
+  if (requestPath === '/metadata') {
+    if (requestMethod !== 'GET') throw new RequestError(405, 'not-supported', 'metadata is read-only');
     res.writeHead(200, { 'Content-Type': FHIR_JSON }).end(state.capabilityStatement);
     return;
   }
-  const type = path.split('/')[1] ?? '';
+  const type = requestPath.split('/')[1] ?? '';
   if (type && !type.startsWith('$') && !type.startsWith('_') && !state.resourceTypes.has(type)) {
     throw new RequestError(404, 'not-supported', `Unknown resource type "${type}"`);
   }
+  const bodyText = await readBody(req, state.maxBodyBytes);
+  // POST [type]/_search is answered as the GET with the same parameters: same checks, sorting and paging links.
+  const postSearch = requestMethod === 'POST' ? postSearchType(requestPath) : undefined;
+  const url = postSearch ? searchUrlOfPost(requestUrl, BASE_PATH, postSearch, searchForm(req, bodyText)) : requestUrl;
+  const method = (postSearch ? 'GET' : requestMethod) as HttpMethod;
+  const path = postSearch ? `/${postSearch}` : requestPath;
+  const body = postSearch ? undefined : parseBody(req, bodyText);
   const segments = path.split('/').filter(Boolean);
-  if (method === 'GET' && segments.length === 1 && type && !type.startsWith('$')) {
-    checkSearchParameters(state.engine, type, url);
-  }
-  const body = parseBody(req, await readBody(req, state.maxBodyBytes));
+  const typeSearch = method === 'GET' && segments.length === 1 && state.resourceTypes.has(type);
+  if (typeSearch) checkSearchParameters(state.engine, type, url);
   if (method === 'POST' && path === '/') {
     const bundle = body as fhir4.Bundle | undefined;
     if (bundle?.resourceType !== 'Bundle' || (bundle.type !== 'transaction' && bundle.type !== 'batch')) {
@@ -243,13 +274,14 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
       }
     }
   }
+  const routedUrl = typeSearch ? withPageSize(url, state.defaultPageSize) : url;
   const request: FhirRequest = {
     method,
-    url: `${path}${url.search}`,
+    url: `${path}${routedUrl.search}`,
     pathname: '',
     body,
     params: {},
-    query: queryRecord(url),
+    query: queryRecord(routedUrl),
     headers: req.headers,
     config: { transactions: true },
   };
@@ -259,18 +291,18 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
     return { status: state.engine.core.getStatus(result), body: routedResource ?? (result as fhir4.OperationOutcome), ...(routedResource ? { resource: routedResource } : {}) };
   };
   const bundleIn = body as fhir4.Bundle | undefined;
-  const sortKeys = method === 'GET' && segments.length === 1 ? sortedSearchKeys(state.engine, type, url) : undefined;
+  const sortKeys = typeSearch ? sortedSearchKeys(state.engine, type, url) : undefined;
   const answer =
     method === 'POST' && path === '/' && bundleIn?.type === 'transaction' && needsChunking(bundleIn)
       ? await runChunkedTransaction(bundleIn, (chunk) => route({ ...request, body: chunk }))
       : sortKeys
-        ? await sortedSearch(state.engine, url, sortKeys, request, route)
+        ? await sortedSearch(state.engine, url, sortKeys, request, route, state.defaultPageSize)
         : await route(request);
   const { status, resource } = answer as { status: number; body: fhir4.Resource; resource?: fhir4.Resource };
   let payload = answer.body;
   if (payload.resourceType === 'Bundle') {
     const bundle = payload as fhir4.Bundle;
-    if (bundle.type === 'searchset') payload = addSearchLinks(bundle, url, state.baseUrl);
+    if (bundle.type === 'searchset') payload = addSearchLinks(bundle, url, state.baseUrl, state.defaultPageSize);
     else if (bundle.type === 'history') payload = { ...bundle, entry: withFullUrls(bundle.entry, state.baseUrl) } as fhir4.Bundle;
   }
   send(res, status, payload, responseHeaders(state.baseUrl, status, resource));
@@ -278,6 +310,8 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
 
 /** Starts an in-memory FHIR R4 server on 127.0.0.1; `baseUrl` ends in `/fhir`. Each server has its own store. */
 export async function startFhirServer(options: FhirServerOptions = {}): Promise<RunningFhirServer> {
+  const defaultPageSize = options.defaultPageSize ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(defaultPageSize) || defaultPageSize < 1) throw new RangeError(`defaultPageSize must be a positive integer, got ${defaultPageSize}`);
   const engine = await fhirEngine();
   const host = options.host ?? '127.0.0.1';
   const server = createServer();
@@ -300,6 +334,7 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
     capabilityStatement: JSON.stringify({ ...engine.capabilityStatement, implementation: { ...engine.capabilityStatement.implementation, url: baseUrl } }),
     resourceTypes: new Set(engine.resourceTypes),
     maxBodyBytes: options.maxBodyBytes ?? 20 * 1024 * 1024,
+    defaultPageSize,
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(state, req, res).catch((error: unknown) => {

@@ -1,9 +1,10 @@
 /**
  * Searchset paging links (`self`, `first`, `previous`, `next`) with `_count`/`_offset`, which Medplum's
- * MemoryRepository does not add, and `fullUrl` on every entry.
+ * MemoryRepository does not add, and `fullUrl` on every entry. MemoryRepository also applies no page size of its
+ * own (a search without `_count` returns every match), so the wrapper sets one: see withPageSize.
  */
 
-/** Medplum's default page size when a search has no `_count` (core DEFAULT_SEARCH_COUNT). */
+/** Page size of a search without `_count` (Medplum core's DEFAULT_SEARCH_COUNT); FhirServerOptions.defaultPageSize. */
 export const DEFAULT_PAGE_SIZE = 20;
 
 function nonNegativeInteger(value: string | null): number | undefined {
@@ -18,12 +19,28 @@ function pageUrl(base: URL, offset: number, count: number): string {
   return url.href;
 }
 
+/** The page size a search at `url` is answered with. */
+export function pageSizeOf(url: URL, defaultPageSize: number): number {
+  return nonNegativeInteger(url.searchParams.get('_count')) ?? defaultPageSize;
+}
+
+/**
+ * `url` with `_count` set to the default page size when it has none, for the engine (which would otherwise return
+ * every match on one page while the `next` link promised a second one). `_summary=count` asks for no entries.
+ */
+export function withPageSize(url: URL, defaultPageSize: number): URL {
+  if (url.searchParams.has('_count') || url.searchParams.get('_summary') === 'count') return url;
+  const paged = new URL(url.href);
+  paged.searchParams.set('_count', String(defaultPageSize));
+  return paged;
+}
+
 /**
  * Adds paging links to a searchset Bundle answered for `requestUrl` (absolute) and `fullUrl`s built from
  * `baseUrl`. `total` is the number of matches (MemoryRepository always reports it).
  */
-export function addSearchLinks(bundle: fhir4.Bundle, requestUrl: URL, baseUrl: string): fhir4.Bundle {
-  const count = nonNegativeInteger(requestUrl.searchParams.get('_count')) ?? DEFAULT_PAGE_SIZE;
+export function addSearchLinks(bundle: fhir4.Bundle, requestUrl: URL, baseUrl: string, defaultPageSize = DEFAULT_PAGE_SIZE): fhir4.Bundle {
+  const count = pageSizeOf(requestUrl, defaultPageSize);
   const offset = nonNegativeInteger(requestUrl.searchParams.get('_offset')) ?? 0;
   const total = bundle.total;
   const link: fhir4.BundleLink[] = [{ relation: 'self', url: requestUrl.href }];
