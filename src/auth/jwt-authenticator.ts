@@ -14,6 +14,7 @@ import { ConfigError } from '../config.js';
 import type { ClientAuthenticator } from '../http/client-auth.js';
 import type { Metrics } from '../http/metrics.js';
 import { HttpError } from '../http/operation-outcome.js';
+import { collapseRepeatedSlashes } from '../http/repeated-slashes.js';
 import { ASYMMETRIC_ALGS, type ClientsFile, type TrustedClient } from './clients-file.js';
 import { ReplayCache } from './replay-cache.js';
 
@@ -75,11 +76,15 @@ const BEARER = /^Bearer[ ]+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)[ ]*$
 const MAX_TOKEN_CHARS = 16 * 1024;
 const MAX_JTI_CHARS = 256;
 
-/** `aud` and the expected URL compared without trailing slashes, scheme and host case-insensitive. */
+/**
+ * `aud` and the expected URL compared without trailing slashes, scheme and host case-insensitive, and with repeated
+ * slashes in the path collapsed: the service serves `/cds-services//x` as `/cds-services/x` (repeated-slashes.ts),
+ * so a client that called `//` may name the endpoint as it called it or as normalised.
+ */
 export function normalizeAudience(value: string): string {
   try {
     const url = new URL(value);
-    return `${url.origin}${url.pathname}${url.search}`.replace(/\/+$/, '');
+    return `${url.origin}${collapseRepeatedSlashes(url.pathname)}${url.search}`.replace(/\/+$/, '');
   } catch {
     return value.replace(/\/+$/, '');
   }

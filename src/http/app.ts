@@ -12,6 +12,7 @@ import { jsonDepthExceeds } from './json-depth.js';
 import { scrubMessage } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { badRequest, HttpError, notFound, operationOutcome } from './operation-outcome.js';
+import { collapseRepeatedSlashesMiddleware } from './repeated-slashes.js';
 
 export interface AppDeps extends HookCallDeps {
   config: AppConfig;
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.set('etag', false);
+  app.use(collapseRepeatedSlashesMiddleware);
 
   app.use((req, res, next) => {
     const started = performance.now();
