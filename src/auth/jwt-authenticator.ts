@@ -19,28 +19,31 @@ import { ASYMMETRIC_ALGS, type ClientsFile, type TrustedClient } from './clients
 import { ReplayCache } from './replay-cache.js';
 
 /** Why a token was refused: a fixed vocabulary, so logs and the `reason` metric label never carry caller input. */
-export type AuthFailureReason =
-  | 'missing-token'
-  | 'malformed-token'
-  | 'alg-not-allowed'
-  | 'typ-not-jwt'
-  | 'kid-missing'
-  | 'unknown-iss'
-  | 'jku-not-allowed'
-  | 'unknown-kid'
-  | 'bad-signature'
-  | 'jwks-timeout'
-  | 'jwks-unavailable'
-  | 'expired'
-  | 'not-yet-valid'
-  | 'claim-missing'
-  | 'claim-invalid'
-  | 'iat-in-future'
-  | 'exp-too-far'
-  | 'aud-mismatch'
-  | 'tenant-mismatch'
-  | 'replayed-jti'
-  | 'replay-cache-full';
+export const AUTH_FAILURE_REASONS = [
+  'missing-token',
+  'malformed-token',
+  'alg-not-allowed',
+  'typ-not-jwt',
+  'kid-missing',
+  'unknown-iss',
+  'jku-not-allowed',
+  'unknown-kid',
+  'bad-signature',
+  'jwks-timeout',
+  'jwks-unavailable',
+  'expired',
+  'not-yet-valid',
+  'claim-missing',
+  'claim-invalid',
+  'iat-in-future',
+  'exp-too-far',
+  'aud-mismatch',
+  'tenant-mismatch',
+  'replayed-jti',
+  'replay-cache-full',
+] as const;
+
+export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
 
 export interface JwtAuthenticatorOptions {
   metrics?: Metrics;

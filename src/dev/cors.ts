@@ -25,6 +25,8 @@ export function answerPreflight(res: ServerResponse): void {
     'Access-Control-Allow-Methods': CORS_ALLOWED_METHODS.join(', '),
     'Access-Control-Allow-Headers': CORS_ALLOWED_HEADERS.join(', '),
     'Access-Control-Max-Age': '600',
+    // Chrome's Private Network Access: a page on a public origin (the hosted Sandbox) asks before calling loopback.
+    'Access-Control-Allow-Private-Network': 'true',
   });
   res.end();
 }

@@ -62,6 +62,7 @@ describe('CORS, as a browser sees it', () => {
       const allowed = list(preflight.headers.get('access-control-allow-headers'));
       expect(allowed).toEqual(expect.arrayContaining(['authorization', 'content-type', 'prefer', ...headers.split(',')]));
       expect(Number(preflight.headers.get('access-control-max-age'))).toBeGreaterThan(0);
+      expect(preflight.headers.get('access-control-allow-private-network')).toBe('true');
     }
     const metadata = await fetch(`${server.baseUrl}/metadata`, { headers: { Origin: ORIGIN, Authorization: 'Bearer any', Accept: 'application/fhir+json' } });
     expect(metadata.status).toBe(200);
