@@ -12,7 +12,8 @@ import type { Card, HookRequest } from './types.js';
 
 /** Turns resolved Bundles into the PatientRecord (the FHIR layer). */
 export interface RecordBuilder {
-  build(data: ResolvedData, options: { today: string; patientId: string }): PatientRecord;
+  /** `fhirServer`: the request's FHIR base, under which an absolute reference to this patient is recognised. */
+  build(data: ResolvedData, options: { today: string; patientId: string; fhirServer?: string }): PatientRecord;
 }
 
 /** The clinical knowledge: pure functions of (record, orders, today, settings). */
@@ -110,7 +111,7 @@ export async function handleHookCall(serviceId: string, body: unknown, deps: Hoo
     clearTimeout(timer);
   }
   const today = deps.today();
-  const record = deps.records.build(data, { today, patientId: request.context.patientId });
+  const record = deps.records.build(data, { today, patientId: request.context.patientId, ...(typeof request.fhirServer === 'string' ? { fhirServer: request.fhirServer } : {}) });
   const input: EvaluationInput = { hook: service.hook, record, taceOrders: orders, patientId: request.context.patientId };
   const findings = deps.knowledge.evaluate(service.ruleGroups, input);
   const cards = findings.map((finding) => buildCard(deps.knowledge.render(finding, input)));

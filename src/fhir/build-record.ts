@@ -23,6 +23,8 @@ import type {
   ProcedureConcept,
   ProcedureFact,
 } from './record.js';
+import { notThisPatient } from './attribution.js';
+import { distinctResources, type ResourceItem } from './copies.js';
 import type { ResolvedData } from './resolved-data.js';
 import { formatNumber, UnitConverter } from './units.js';
 import { COLLATERAL_ANSWERS, PVTT_GRADES, SYSTEM } from './value-set-data.js';
@@ -67,15 +69,6 @@ const textOf = (value: unknown): string | undefined => (typeof value === 'string
 
 const codings = (concept: fhir4.CodeableConcept | undefined): fhir4.Coding[] => (Array.isArray(concept?.coding) ? concept.coding.filter((c) => typeof c?.code === 'string') : []);
 const refOf = (resource: fhir4.FhirResource, index: number): string => `${resource.resourceType}/${typeof resource.id === 'string' && resource.id !== '' ? resource.id : `#${index}`}`;
-
-/** A reference to another patient (`Patient/x`, absolute or relative) means the resource is not this patient's. */
-function belongsTo(resource: fhir4.FhirResource, patientId: string): boolean {
-  const holder = resource as { subject?: fhir4.Reference; patient?: fhir4.Reference };
-  const reference = holder.subject?.reference ?? holder.patient?.reference;
-  if (typeof reference !== 'string') return true;
-  const match = /(?:^|\/)Patient\/([^/]+)(?:\/_history\/[^/]+)?$/.exec(reference);
-  return !match || match[1] === patientId;
-}
 
 /** Newest first by calendar date, then instant, then resource (deterministic for both roads). */
 function sortKey(effective: string): number {
@@ -129,7 +122,7 @@ export class PatientRecordBuilder implements RecordBuilder {
     this.units = new UnitConverter(settings);
   }
 
-  build(data: ResolvedData, options: { today: string; patientId: string }): PatientRecord {
+  build(data: ResolvedData, options: { today: string; patientId: string; fhirServer?: string }): PatientRecord {
     const gaps: DataGap[] = [];
     const ctx: BuildContext = { today: options.today, patientId: options.patientId, dates: new Map(), gaps };
     const labs = Object.fromEntries(LAB_CONCEPTS.map((concept): [LabConcept, LabSeries] => [concept, { concept, values: [], ignored: [] }])) as Record<LabConcept, LabSeries>;
@@ -138,15 +131,14 @@ export class PatientRecordBuilder implements RecordBuilder {
     const imaging: ImagingFact[] = [];
     const patients: fhir4.Patient[] = [];
 
-    for (const [index, resource] of this.uniqueResources(data).entries()) {
-      if (resource.resourceType === 'Patient') {
-        patients.push(resource);
-        continue;
-      }
-      if (!belongsTo(resource, ctx.patientId)) continue;
+    const copied = new Set<string>();
+    for (const [index, item] of distinctResources(this.attributedResources(data, ctx, options.fhirServer, patients)).entries()) {
+      const { resource } = item;
       const ref = refOf(resource, index);
+      if (item.copies !== undefined) copied.add(ref);
       try {
         this.readResource(resource, ref, ctx, labs, conditions, procedures, imaging);
+        if (item.superseded) this.markSuperseded(ref, item.superseded, labs, conditions);
       } catch {
         // A resource whose fields have impossible types must neither take the call down nor vanish silently.
         gaps.push({ key: KEY_OF_TYPE[resource.resourceType] ?? resource.resourceType, kind: 'unavailable', detail: `${ref} is malformed and was not used` });
@@ -154,7 +146,7 @@ export class PatientRecordBuilder implements RecordBuilder {
     }
 
     for (const series of Object.values(labs)) {
-      series.values = this.resolveConflicts(series.concept, series.values.sort(newestFirst));
+      series.values = this.resolveConflicts(series.concept, this.mergeCopies(series.concept, series.values, copied).sort(newestFirst));
       if (series.values[0]) series.latest = series.values[0];
       series.ignored.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
     }
@@ -168,6 +160,8 @@ export class PatientRecordBuilder implements RecordBuilder {
       gaps.push({ key: 'patient', kind: 'unavailable', detail: `the Patient resource read is ${refOf(patients[0]!, 0)}, not Patient/${ctx.patientId}, and was not used` });
     }
     const patient = this.patientFacts(own, ctx);
+    // Gaps in an order of their own, not the entries' (the same data in another order gives the same cards).
+    gaps.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.detail < b.detail ? -1 : a.detail > b.detail ? 1 : 0));
     return { today: ctx.today, ...(patient ? { patient } : {}), labs, conditions, procedures, imaging, gaps: [...data.gaps, ...gaps] };
   }
 
@@ -208,20 +202,74 @@ export class PatientRecordBuilder implements RecordBuilder {
     }
   }
 
-  /** Each resource once (by type/id across keys); resources without an id are all kept. */
-  private uniqueResources(data: ResolvedData): fhir4.FhirResource[] {
-    const seen = new Set<string>();
-    const out: fhir4.FhirResource[] = [];
-    for (const key of data.keys) {
-      for (const resource of key.resources) {
+  /**
+   * The resources that are this patient's data, each with the key it came under. Patient resources go to `patients`
+   * (matched by id later); types no rule reads (Practitioner, Medication: the usual `_include`s) are left aside, as
+   * they change nothing. A resource of another type than its key's search, or one that does not name this patient,
+   * is left out and named as a gap. A misfiled copy is not reported when the same resource came under its own key.
+   */
+  private attributedResources(data: ResolvedData, ctx: BuildContext, fhirServer: string | undefined, patients: fhir4.Patient[]): ResourceItem[] {
+    const items: ResourceItem[] = [];
+    const misfiled: { ref: string; key: string; expected: string }[] = [];
+    for (const { key, resources, resourceType: expected } of data.keys) {
+      for (const resource of resources) {
         if (typeof resource !== 'object' || resource === null || typeof resource.resourceType !== 'string') continue;
-        if (typeof resource.id === 'string' && resource.id !== '') {
-          const id = `${resource.resourceType}/${resource.id}`;
-          if (seen.has(id)) continue;
-          seen.add(id);
+        if (resource.resourceType === 'Patient') {
+          patients.push(resource);
+          continue;
         }
-        out.push(resource);
+        if (KEY_OF_TYPE[resource.resourceType] === undefined) continue;
+        const ref = refOf(resource, items.length + misfiled.length);
+        if (expected !== undefined && expected !== resource.resourceType) {
+          misfiled.push({ ref, key, expected });
+          continue;
+        }
+        const why = notThisPatient(resource, ctx.patientId, fhirServer);
+        if (why !== undefined) {
+          ctx.gaps.push({ key, kind: 'unavailable', leftOut: 'not-this-patient', detail: `${ref} ${why} (this patient is Patient/${ctx.patientId}) and was left out` });
+          continue;
+        }
+        items.push({ resource, key });
       }
+    }
+    const filed = new Set(items.map((item) => refOf(item.resource, -1)));
+    for (const { ref, key, expected } of misfiled) {
+      if (!filed.has(ref)) ctx.gaps.push({ key, kind: 'unavailable', leftOut: 'wrong-type', detail: `${ref} was sent where ${expected} resources were expected and was left out` });
+    }
+    return items;
+  }
+
+  /** The newest version was kept: its values say how many older versions it superseded. */
+  private markSuperseded(ref: string, count: number, labs: Record<LabConcept, LabSeries>, conditions: Partial<Record<ConditionConcept, ConditionFact[]>>): void {
+    for (const series of Object.values(labs)) for (const value of series.values) if (value.resource === ref) value.superseded = count;
+    for (const list of Object.values(conditions)) for (const fact of list ?? []) if (fact.resource === ref) fact.superseded = count;
+  }
+
+  /**
+   * Differing copies of one Observation that no version orders: one result whose content is disputed. Each copy is
+   * taken as a same-time result of the other: the worse value counts (whatever its date), and the conflict is named.
+   */
+  private mergeCopies(concept: LabConcept, values: LabValue[], copied: ReadonlySet<string>): LabValue[] {
+    if (copied.size === 0) return values;
+    const byRef = new Map<string, LabValue[]>();
+    const out: LabValue[] = [];
+    for (const value of values) {
+      if (!copied.has(value.resource)) {
+        out.push(value);
+        continue;
+      }
+      const group = byRef.get(value.resource);
+      if (group) group.push(value);
+      else byRef.set(value.resource, [value]);
+    }
+    for (const group of byRef.values()) {
+      if (group.length === 1) {
+        out.push(group[0]!);
+        continue;
+      }
+      const ordered = [...group].sort(newestFirst);
+      const worst = ordered.reduce((a, b) => (this.worse(concept, b, a) ? b : a));
+      out.push({ ...worst, conflict: { resources: ordered.map((v) => v.resource), values: ordered.map((v) => v.original), copies: true } });
     }
     return out;
   }

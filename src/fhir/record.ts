@@ -89,8 +89,13 @@ export interface LabValue {
   date: string;
   ageDays: number;
   observationCode: CodeRef;
-  /** Set when other usable results share this timestamp and disagree: this is the worse one. */
-  conflict?: { resources: string[]; values: string[] };
+  /**
+   * Set when other usable results share this timestamp and disagree: this is the worse one. `copies`: the results are
+   * differing copies of one resource id that no version orders (each copy counts as a same-time result).
+   */
+  conflict?: { resources: string[]; values: string[]; copies?: true };
+  /** How many older versions of this resource (same id, other content, ordered by meta) the record set aside. */
+  superseded?: number;
 }
 
 export interface IgnoredObservation {
@@ -125,6 +130,8 @@ export interface ConditionFact {
   onsetDate?: string;
   recordedDate?: string;
   bodySite?: CodeRef[];
+  /** How many older versions of this resource (same id, other content, ordered by meta) the record set aside. */
+  superseded?: number;
 }
 
 export interface ProcedureFact {
@@ -166,6 +173,12 @@ export interface DataGap {
   detail: string;
   /** Set when one resource of a known concept was there but unusable (e.g. a TACE without a date). */
   concept?: ProcedureConcept | ImagingModality;
+  /**
+   * Set when a resource was left out because it is not this patient's data: it does not name this patient, or it is
+   * of another type than the key's search. Such a gap says nothing about the patient's own data, so the clinical
+   * rules do not treat it as incompleteness; DQ-INCOMPLETE names it.
+   */
+  leftOut?: 'not-this-patient' | 'wrong-type';
 }
 
 export interface PatientRecord {

@@ -12,6 +12,8 @@ export interface ResolvedKey {
   resources: fhir4.FhirResource[];
   /** False when paging stopped at the bound: more data exists than was read. */
   complete: boolean;
+  /** The resource type the key's template asks for (`Observation?...` -> Observation); other types under it are not its data. */
+  resourceType?: string;
 }
 
 export interface ResolvedData {

@@ -186,7 +186,7 @@ export class FhirDataResolver implements DataResolver {
     settled.forEach((result, index) => {
       const key = keys[index] as string;
       if (!(result instanceof KeyFailure)) {
-        resolved.push(result.resolved);
+        resolved.push({ ...result.resolved, resourceType: expectedType(renderTemplate(service.prefetch[key] as string, values) ?? (service.prefetch[key] as string)) });
         if (result.gap) gaps.push(result.gap);
         return;
       }

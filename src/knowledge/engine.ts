@@ -12,6 +12,7 @@ import { childPughRule } from './rules/child-pugh.js';
 import type { Rule, RuleContext } from './rules/context.js';
 import { dataQualityRule } from './rules/data-quality.js';
 import { ecogRule } from './rules/ecog.js';
+import { incompleteDataRule } from './rules/incomplete-data.js';
 import { afpRule } from './rules/afp.js';
 import { postResectionAfpRule, postResectionViralRule, postTaceImagingRule } from './rules/follow-up.js';
 import { missingLabsRule } from './rules/missing-labs.js';
@@ -70,14 +71,19 @@ export class ConsensusKnowledgeBase implements KnowledgeBase {
   evaluate(groups: readonly RuleGroup[], input: EvaluationInput): Finding[] {
     const ctx: RuleContext = { ...input, settings: this.settings, memo: new Map() };
     const findings: Finding[] = [];
+    let applied = false;
     for (const group of new Set(groups)) {
       if (!groupApplies(group, input)) continue;
+      applied = true;
       for (const rule of RULES_BY_GROUP[group]) {
         const result = rule(ctx);
         if (Array.isArray(result)) findings.push(...result);
         else if (result) findings.push(result);
       }
     }
+    // Last, over the other findings: incomplete data that no card names gets a card of its own, whatever the groups.
+    const incomplete = applied ? incompleteDataRule(ctx, findings) : undefined;
+    if (incomplete) findings.push(incomplete);
     return sortFindings(findings);
   }
 

@@ -41,6 +41,7 @@ export const RULE_TITLES: Readonly<Record<RuleId, string>> = {
   'FU-POST-RESECTION-AFP': 'AFP after liver resection',
   'FU-POST-RESECTION-VIRAL': 'Viral load after liver resection',
   'DQ-UNIT': 'Results ignored: unit or implausible value',
+  'DQ-INCOMPLETE': 'Patient data incomplete',
 };
 
 const LINKS: Readonly<Partial<Record<CitationId, Link>>> = Object.fromEntries(

@@ -39,7 +39,7 @@ export const PATIENT_VIEW_RULE_IDS = [
   'FU-POST-RESECTION-VIRAL',
 ] as const;
 
-export const ANY_HOOK_RULE_IDS = ['DQ-UNIT'] as const;
+export const ANY_HOOK_RULE_IDS = ['DQ-UNIT', 'DQ-INCOMPLETE'] as const;
 
 export type RuleId = (typeof TACE_RULE_IDS)[number] | (typeof PATIENT_VIEW_RULE_IDS)[number] | (typeof ANY_HOOK_RULE_IDS)[number];
 export const ALL_RULE_IDS: readonly RuleId[] = [...TACE_RULE_IDS, ...PATIENT_VIEW_RULE_IDS, ...ANY_HOOK_RULE_IDS];

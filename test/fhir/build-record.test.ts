@@ -12,6 +12,7 @@ const obs = (id: string, loinc: string, extra: Partial<fhir4.Observation>): fhir
   id,
   status: 'final',
   code: { coding: [{ system: 'http://loinc.org', code: loinc }] },
+  subject: { reference: 'Patient/p1' },
   ...extra,
 });
 const ucum = (value: number, code: string): fhir4.Quantity => ({ value, system: 'http://unitsofmeasure.org', code });
@@ -231,10 +232,11 @@ describe('procedures and imaging that cannot be placed in time', () => {
       tace('future', { performedPeriod: { start: '2026-03-16' } }),
     ]);
     expect(record.procedures.map((p) => p.resource)).toEqual(['Procedure/dated']);
+    // In the order of their text, not of the entries (the same data in another order gives the same cards).
     expect(record.gaps).toEqual([
-      { key: 'procedures', kind: 'unavailable', detail: 'Procedure/undated (TACE) has no date and was not used', concept: 'tace' },
-      { key: 'procedures', kind: 'unavailable', detail: 'Procedure/garbled (TACE) has a date that cannot be read ("2026-02-30") and was not used', concept: 'tace' },
       { key: 'procedures', kind: 'unavailable', detail: 'Procedure/future (TACE) is dated 2026-03-16, after today (2026-03-15) and was not used', concept: 'tace' },
+      { key: 'procedures', kind: 'unavailable', detail: 'Procedure/garbled (TACE) has a date that cannot be read ("2026-02-30") and was not used', concept: 'tace' },
+      { key: 'procedures', kind: 'unavailable', detail: 'Procedure/undated (TACE) has no date and was not used', concept: 'tace' },
     ]);
   });
 

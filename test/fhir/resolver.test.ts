@@ -132,7 +132,7 @@ describe('one wave, optional keys, server checks', () => {
     nock(FHIR).get('/r4/Practitioner/u1').reply(200, { resourceType: 'Practitioner', id: 'u1' });
     const request = (prefetch: Record<string, unknown>): HookRequest => ({ ...hookRequest(prefetch), context: { userId: 'Practitioner/u1', patientId: 'p1' } });
     const fetched = await resolver().resolve(withUser, request({}), deadline());
-    expect(fetched.keys).toEqual([{ key: 'user', road: 'fhir-server', resources: [{ resourceType: 'Practitioner', id: 'u1' }], complete: true }]);
+    expect(fetched.keys).toEqual([{ key: 'user', road: 'fhir-server', resources: [{ resourceType: 'Practitioner', id: 'u1' }], complete: true, resourceType: 'Practitioner' }]);
     const given = await resolver().resolve(withUser, request({ user: { resourceType: 'Practitioner', id: 'u1' } }), deadline());
     expect(given.keys[0]).toMatchObject({ road: 'prefetch', resources: [{ resourceType: 'Practitioner', id: 'u1' }] });
     expect(given.fhirRequests).toBe(0);

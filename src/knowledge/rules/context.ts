@@ -104,9 +104,15 @@ export function labFact(v: LabValue, threshold?: string, label = LAB_LABELS[v.co
   if (threshold) fact.threshold = threshold;
   const notes: string[] = [];
   if (v.original && v.original !== fact.value) notes.push(`reported as ${v.original}`);
-  if (v.conflict) notes.push(`worse of same-time results ${v.conflict.values.join(', ')} (${v.conflict.resources.join(', ')})`);
+  if (v.conflict?.copies) notes.push(`worse of ${v.conflict.values.length} differing copies of ${v.resource} with no version to tell which is current: ${v.conflict.values.join(', ')}`);
+  else if (v.conflict) notes.push(`worse of same-time results ${v.conflict.values.join(', ')} (${v.conflict.resources.join(', ')})`);
+  if (v.superseded) notes.push(supersededText(v.superseded));
   if (notes.length > 0) fact.note = notes.join('; ');
   return fact;
+}
+
+function supersededText(count: number): string {
+  return `latest version used; ${count} older version${count > 1 ? 's' : ''} of this resource with other content superseded`;
 }
 
 /** Why a lab could not be used: "Albumin: latest 3.9 g/dL on 2026-01-01 is 20 days old (limit 14 days)". */
@@ -141,7 +147,8 @@ export function gapTexts(record: PatientRecord, keys: readonly string[], concept
  * only where that concept matters: pass `concepts` to say which (liver imaging: us, ct, mri).
  */
 export function gapsOf(record: PatientRecord, keys: readonly string[], concepts?: readonly string[]): DataGap[] {
-  return record.gaps.filter((gap) => keys.includes(gap.key) && (gap.concept === undefined || concepts === undefined || concepts.includes(gap.concept)));
+  // A resource left out as not this patient's says nothing about the patient's own data: DQ-INCOMPLETE names it.
+  return record.gaps.filter((gap) => gap.leftOut === undefined && keys.includes(gap.key) && (gap.concept === undefined || concepts === undefined || concepts.includes(gap.concept)));
 }
 
 export function gapText(gap: DataGap): string {
@@ -179,6 +186,7 @@ export function conditionFact(c: ConditionFact, threshold?: string): Fact {
   const notes = [`clinical status ${c.clinicalStatus}`];
   if (c.unconfirmed) notes.push(`UNCONFIRMED (verification status ${c.verificationStatus ?? 'unconfirmed'}), counted for safety`);
   if (c.severity) notes.push(`severity ${c.severity}`);
+  if (c.superseded) notes.push(supersededText(c.superseded));
   fact.note = notes.join('; ');
   return fact;
 }
