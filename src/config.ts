@@ -36,6 +36,10 @@ export interface AppConfig {
   timeZone: string;
   cdsClientsFile?: string;
   allowUnauthenticated: boolean;
+  /** Longest client JWT lifetime accepted (`exp` - now), seconds. */
+  jwtMaxLifetimeSec: number;
+  /** Live JWT ids remembered per issuer; an issuer over it is refused alone. */
+  jwtReplayQuotaPerIssuer: number;
   sitePolicyFile?: string;
   valueSetFile?: string;
   /** ng of AFP per IU (clinical-rules.md §1.1 note A; assay-dependent). */
@@ -106,6 +110,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError(`PUBLIC_BASE_URL "${publicBaseUrl}" is not a URL`);
   }
   const corsList = listVar(env, 'CORS_ORIGINS');
+  const jwtMaxLifetimeSec = intVar(env, 'JWT_MAX_LIFETIME_SEC', 300, 1);
+  if (jwtMaxLifetimeSec > 3600) throw new ConfigError(`JWT_MAX_LIFETIME_SEC must be at most 3600 (CDS Hooks: no more than an hour), got "${jwtMaxLifetimeSec}"`);
   return {
     port,
     host: env.HOST?.trim() || '0.0.0.0',
@@ -124,6 +130,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     timeZone,
     cdsClientsFile: pathVar(env, 'CDS_CLIENTS_FILE'),
     allowUnauthenticated: env.CDS_ALLOW_UNAUTHENTICATED?.trim() === 'true',
+    jwtMaxLifetimeSec,
+    jwtReplayQuotaPerIssuer: intVar(env, 'JWT_REPLAY_QUOTA_PER_ISSUER', 30_000, 1),
     sitePolicyFile: pathVar(env, 'SITE_POLICY_FILE'),
     valueSetFile: pathVar(env, 'VALUE_SET_FILE'),
     afpNgPerIu: positiveNumberVar(env, 'AFP_NG_PER_IU', 1.21),

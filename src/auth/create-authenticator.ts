@@ -17,7 +17,13 @@ export async function createClientAuthenticator(
 ): Promise<ClientAuthenticator> {
   if (!config.cdsClientsFile) return openAccess;
   const file = loadClientsFile(config.cdsClientsFile);
-  const auth = await createJwtAuthenticator(file, config.cdsClientsFile, { jwksTimeoutMs: config.fhirTimeoutMs, ...options, metrics: deps.metrics });
+  const auth = await createJwtAuthenticator(file, config.cdsClientsFile, {
+    jwksTimeoutMs: config.fhirTimeoutMs,
+    maxTokenLifetimeSec: config.jwtMaxLifetimeSec,
+    replayQuotaPerIssuer: config.jwtReplayQuotaPerIssuer,
+    ...options,
+    metrics: deps.metrics,
+  });
   deps.logger.info(
     { clients: file.clients.length, staticKeys: file.clients.filter((c) => c.jwks).length, keySetUrls: file.clients.filter((c) => c.jku).length },
     'CDS client authentication is ON (JWT)',

@@ -16,7 +16,7 @@ import type { Metrics } from '../http/metrics.js';
 import { HttpError } from '../http/operation-outcome.js';
 import { collapseRepeatedSlashes } from '../http/repeated-slashes.js';
 import { ASYMMETRIC_ALGS, type ClientsFile, type TrustedClient } from './clients-file.js';
-import { ReplayCache } from './replay-cache.js';
+import { MemoryReplayStore, type ReplayStore } from './replay-cache.js';
 
 /** Why a token was refused: a fixed vocabulary, so logs and the `reason` metric label never carry caller input. */
 export const AUTH_FAILURE_REASONS = [
@@ -40,7 +40,7 @@ export const AUTH_FAILURE_REASONS = [
   'aud-mismatch',
   'tenant-mismatch',
   'replayed-jti',
-  'replay-cache-full',
+  'replay-quota-exceeded',
 ] as const;
 
 export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
@@ -49,7 +49,7 @@ export interface JwtAuthenticatorOptions {
   metrics?: Metrics;
   /** Allowed clock difference between the EHR and us, seconds (default 60). */
   clockSkewSec?: number;
-  /** Longest accepted token lifetime (`exp` - now), seconds (default 3600: the spec's "no more than an hour"). */
+  /** Longest accepted token lifetime (`exp` - now), seconds (default 300: the spec's suggested 5 minutes). */
   maxTokenLifetimeSec?: number;
   /** JWKS fetch timeout (default 3000 ms). */
   jwksTimeoutMs?: number;
@@ -57,8 +57,10 @@ export interface JwtAuthenticatorOptions {
   jwksCooldownMs?: number;
   /** A fetched JWKS is refetched after this long (default 10 min). */
   jwksCacheMaxAgeMs?: number;
-  /** Most `jti`s remembered at once (default 100 000); see ReplayCache for the full-cache policy. */
-  replayCacheMaxEntries?: number;
+  /** Most live `jti`s remembered per issuer (default 30 000); see replay-cache.ts for the over-quota policy. */
+  replayQuotaPerIssuer?: number;
+  /** The replay store (default: in process); a shared one lets several instances refuse each other's replays. */
+  replayStore?: ReplayStore;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -100,7 +102,7 @@ export function normalizeAudience(value: string): string {
 export class JwtClientAuthenticator implements ClientAuthenticator {
   readonly enabled = true;
   private readonly verifiers = new Map<string, ClientVerifier>();
-  private readonly replay: ReplayCache;
+  private readonly replay: ReplayStore;
   private readonly skewSec: number;
   private readonly maxLifetimeSec: number;
   private readonly now: () => number;
@@ -108,10 +110,10 @@ export class JwtClientAuthenticator implements ClientAuthenticator {
 
   constructor(file: ClientsFile, options: JwtAuthenticatorOptions = {}) {
     this.skewSec = options.clockSkewSec ?? 60;
-    this.maxLifetimeSec = options.maxTokenLifetimeSec ?? 3600;
+    this.maxLifetimeSec = options.maxTokenLifetimeSec ?? 300;
     this.now = options.now ?? Date.now;
     this.metrics = options.metrics;
-    this.replay = new ReplayCache(options.replayCacheMaxEntries ?? 100_000);
+    this.replay = options.replayStore ?? new MemoryReplayStore(options.replayQuotaPerIssuer ?? 30_000, this.now);
     for (const client of file.clients) {
       const algorithms = (client.algs ?? [...ASYMMETRIC_ALGS]).filter((alg) => (ASYMMETRIC_ALGS as readonly string[]).includes(alg));
       const keys: JWTVerifyGetKey = client.jwks
@@ -186,9 +188,15 @@ export class JwtClientAuthenticator implements ClientAuthenticator {
     }
     // The signed claims are the ones that count (the same bytes as decoded above, now verified).
     this.checkClaims(verified, audience, verifier.client);
-    const verdict = this.replay.checkAndRemember(`${verifier.client.iss}\u0000${verified.jti as string}`, ((verified.exp as number) + this.skewSec) * 1000, this.now());
-    if (verdict === 'replayed') throw new AuthFailure('replayed-jti');
-    if (verdict === 'full') throw new AuthFailure('replay-cache-full');
+    const iss = verifier.client.iss;
+    const verdict = await this.replay.seen(iss, verified.jti as string, ((verified.exp as number) + this.skewSec) * 1000);
+    // The issuer label is a registered `iss` from the clients file (unknown issuers never get here): bounded.
+    this.metrics?.replayEntries.set({ issuer: iss }, this.replay.size(iss));
+    if (verdict === 'replay') throw new AuthFailure('replayed-jti');
+    if (verdict === 'over-quota') {
+      this.metrics?.replayOverQuota.inc({ issuer: iss });
+      throw new AuthFailure('replay-quota-exceeded');
+    }
   }
 
   private checkClaims(claims: JWTPayload, audience: string, client: TrustedClient): void {

@@ -5,6 +5,7 @@
  */
 import { daysBetween, daysInMonth, fhirCalendarDate, isCalendarDate } from '../calendar.js';
 import type { RecordBuilder } from '../cds-hooks/hook-call.js';
+import { resourceRefText, withUnit } from './display.js';
 import type { DataSettings } from './data-settings.js';
 import type {
   CodeRef,
@@ -68,7 +69,7 @@ const KEY_OF_TYPE: Record<string, string> = {
 const textOf = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
 const codings = (concept: fhir4.CodeableConcept | undefined): fhir4.Coding[] => (Array.isArray(concept?.coding) ? concept.coding.filter((c) => typeof c?.code === 'string') : []);
-const refOf = (resource: fhir4.FhirResource, index: number): string => `${resource.resourceType}/${typeof resource.id === 'string' && resource.id !== '' ? resource.id : `#${index}`}`;
+const refOf = (resource: fhir4.FhirResource, index: number): string => resourceRefText(resource.resourceType, resource.id, index);
 
 /** Newest first by calendar date, then instant, then resource (deterministic for both roads). */
 function sortKey(effective: string): number {
@@ -372,7 +373,7 @@ export class PatientRecordBuilder implements RecordBuilder {
       return { ok: false, reason: 'no-value', detail: other ? `${other} where a number is needed` : 'no value' };
     }
     const sentUnit = quantity.code ?? quantity.unit ?? '';
-    const original = `${quantity.comparator ?? ''}${formatNumber(quantity.value)}${sentUnit ? ` ${sentUnit}` : ''}`;
+    const original = `${quantity.comparator ?? ''}${withUnit(formatNumber(quantity.value), sentUnit)}`;
     const converted = this.units.convert(concept, quantity);
     if (!converted.ok) return { ok: false, reason: converted.reason, detail: `${original}: ${converted.detail}` };
     return {

@@ -7,6 +7,7 @@
  */
 import ucum from '@lhncbc/ucum-lhc';
 import type { DataSettings } from './data-settings.js';
+import { unitText, withUnit } from './display.js';
 import type { LabConcept } from './record.js';
 import { SYSTEM } from './value-set-data.js';
 
@@ -51,6 +52,13 @@ export function roundTo(value: number, decimals: number): number {
 /** A number for the card: no trailing binary noise. */
 export const formatNumber = (value: number): string => (Number.isSafeInteger(value) ? String(value) : String(Number(value.toPrecision(12))));
 
+/** The unit as sent, for a message: `unit "µmol/L"`; an annotation-only code (`{copies}`) has no unit to show. */
+function shownUnit(unit: string): string {
+  if (unit === NO_UNIT) return 'no unit';
+  const text = unitText(unit);
+  return text ? `unit "${text}"` : 'a unit annotation without a unit';
+}
+
 export class UnitConverter {
   private readonly utils = ucum.UcumLhcUtils.getInstance();
   private readonly conversions = new Map<string, Conversion>();
@@ -91,11 +99,10 @@ export class UnitConverter {
       return { ok: false, reason: 'unit', detail: text ? `${conversion.detail} (the free-text unit "${text}" is not read without a UCUM system and code)` : conversion.detail };
     }
     const value = roundTo(q.value * conversion.factor, setting.decimals);
-    if (!Number.isFinite(value)) return { ok: false, reason: 'implausible', detail: `${formatNumber(q.value)} cannot be read as a number in ${conversion.unit ?? 'this unit'}` };
+    if (!Number.isFinite(value)) return { ok: false, reason: 'implausible', detail: `${formatNumber(q.value)} cannot be read as a number in ${unitText(conversion.unit) || 'this unit'}` };
     const limits = setting.plausible;
     if (limits && (value < limits[0] || value > limits[1])) {
-      const shown = conversion.unit ? `${formatNumber(value)} ${conversion.unit}` : formatNumber(value);
-      return { ok: false, reason: 'implausible', detail: `${shown} is outside the plausible range ${limits[0]}-${limits[1]}${conversion.unit ? ` ${conversion.unit}` : ''}` };
+      return { ok: false, reason: 'implausible', detail: `${withUnit(formatNumber(value), conversion.unit)} is outside the plausible range ${withUnit(`${limits[0]}-${limits[1]}`, conversion.unit)}` };
     }
     return { ok: true, value, ...(conversion.unit !== undefined ? { unit: conversion.unit } : {}) };
   }
@@ -112,20 +119,21 @@ export class UnitConverter {
 
   private workOut(concept: LabConcept, unit: string): Conversion {
     const setting = this.settings.labs[concept];
-    const shown = unit === NO_UNIT ? 'no unit' : `unit "${unit}"`;
+    const shown = shownUnit(unit);
     if (PASSTHROUGH.has(concept)) return unit === NO_UNIT ? { ok: true, factor: 1 } : { ok: true, factor: 1, unit };
     const dimensionless = DIMENSIONLESS[concept];
     if (dimensionless) {
-      return dimensionless.includes(unit) ? { ok: true, factor: 1 } : { ok: false, detail: `${shown} is not accepted for ${concept} (expected ${dimensionless.filter(Boolean).join(', ')} or none)` };
+      return dimensionless.includes(unit) ? { ok: true, factor: 1 } : { ok: false, detail: `${shown} is not accepted for ${concept} (expected no unit)` };
     }
     const canonical = setting.canonical;
     if (!canonical) return { ok: false, detail: `${concept} is not a quantity` };
-    if (unit === NO_UNIT) return { ok: false, detail: `no unit; ${concept} needs ${canonical}` };
+    const needed = unitText(canonical);
+    if (unit === NO_UNIT) return { ok: false, detail: `no unit; ${concept} needs ${needed}` };
     const explicit = this.explicit[concept]?.[unit];
     if (explicit !== undefined) return { ok: true, factor: explicit, unit: canonical };
     if (unit === canonical) return { ok: true, factor: 1, unit: canonical };
     // Annotations ({...}) are unity in UCUM: "mL/min" would silently become "mL/min/{1.73_m2}". Refuse them.
-    if (unit.includes('{') || canonical.includes('{')) return { ok: false, detail: `${shown} cannot be converted to ${canonical}` };
+    if (unit.includes('{') || canonical.includes('{')) return { ok: false, detail: `${shown} cannot be converted to ${needed}` };
     const direct = this.factor(unit, canonical);
     if (direct !== undefined) return { ok: true, factor: direct, unit: canonical };
     if (setting.umolPerCanonical !== undefined) {
@@ -133,9 +141,9 @@ export class UnitConverter {
       if (toUmol !== undefined) return { ok: true, factor: toUmol / setting.umolPerCanonical, unit: canonical };
     }
     if (concept === 'afp' && this.factor(unit, 'umol/L') !== undefined) {
-      return { ok: false, detail: `AFP in moles (${unit}) has no safe conversion to ng/mL` };
+      return { ok: false, detail: `AFP in moles (${unitText(unit)}) has no safe conversion to ng/mL` };
     }
-    return { ok: false, detail: `${shown} cannot be converted to ${canonical}` };
+    return { ok: false, detail: `${shown} cannot be converted to ${needed}` };
   }
 
   private factor(from: string, to: string): number | undefined {

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per app instance, so tests can run several apps side by side. */
 export class Metrics {
@@ -52,6 +52,21 @@ export class Metrics {
     name: 'hcc_cds_auth_failures_total',
     help: 'Rejected CDS client JWTs, by reason',
     labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  /** Alert on any increase: one registered client is minting tokens faster than its quota (it alone is refused). */
+  readonly replayOverQuota = new Counter({
+    name: 'hcc_cds_jwt_replay_over_quota_total',
+    help: 'Valid client JWTs refused because their issuer has its replay-store quota full of live tokens, by issuer',
+    labelNames: ['issuer'] as const,
+    registers: [this.registry],
+  });
+
+  readonly replayEntries = new Gauge({
+    name: 'hcc_cds_jwt_replay_entries',
+    help: 'Live JWT ids remembered against replay, by issuer (compare with JWT_REPLAY_QUOTA_PER_ISSUER)',
+    labelNames: ['issuer'] as const,
     registers: [this.registry],
   });
 

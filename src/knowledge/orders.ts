@@ -1,4 +1,5 @@
 import type { HookName, HookContext } from '../cds-hooks/types.js';
+import { codeText } from '../fhir/display.js';
 import type { CodeRef } from '../fhir/record.js';
 import type { DraftOrder } from './types.js';
 
@@ -22,7 +23,7 @@ function labelOf(resource: Record<string, any>, codes: CodeRef[]): string {
   const text = resource.code?.text;
   if (typeof text === 'string' && text.trim()) return text.trim();
   const display = codes.find((c) => c.display)?.display;
-  return display ?? (codes[0] ? `${codes[0].system ?? ''}|${codes[0].code}` : String(resource.resourceType));
+  return display ?? (codes[0] ? codeText(codes[0]) : String(resource.resourceType));
 }
 
 /** Draft orders of the context as rule input; tolerant of the empty codings and missing fields real clients send. */

@@ -5,7 +5,9 @@
 import type { CardInput, SuggestionInput } from '../cds-hooks/cards.js';
 import type { Link } from '../cds-hooks/types.js';
 import { CATEGORY_CODING, ORDERABLES, OVERRIDE_REASONS } from './catalog.js';
+import { referenceText } from '../fhir/display.js';
 import { CITATIONS, type CitationId } from './citations.js';
+import { citationLink, markdownLine, markdownText as md } from './markdown-text.js';
 import type { EvaluationInput, Fact, Finding, RuleId, SuggestedOrder } from './types.js';
 
 export const RULE_TITLES: Readonly<Record<RuleId, string>> = {
@@ -48,9 +50,11 @@ const LINKS: Readonly<Partial<Record<CitationId, Link>>> = Object.fromEntries(
   Object.values(CITATIONS).filter((c) => c.url).map((c) => [c.id, { label: c.label, url: c.url!, type: 'absolute' as const }]),
 );
 
-/** Markdown-safe cell text: no pipes or line breaks, and nothing that looks like an HTML tag. */
-function md(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ').replace(/<(?=[A-Za-z/!?])/g, '\\<');
+/** A citation as the "Source:" line shows it: a link to the reference where it has one. */
+function sourceText(id: string): string {
+  const citation = CITATIONS[id as CitationId];
+  if (!citation) return md(id);
+  return citation.url ? citationLink(citation.label, citation.url) : md(citation.label);
 }
 
 function factRow(f: Fact): string {
@@ -60,7 +64,7 @@ function factRow(f: Fact): string {
 }
 
 function section(title: string, lines: string[]): string[] {
-  return lines.length === 0 ? [] : ['', `**${title}**`, '', ...lines.map((line) => `- ${md(line)}`)];
+  return lines.length === 0 ? [] : ['', `**${title}**`, '', ...lines.map((line) => `- ${markdownLine(line)}`)];
 }
 
 export function renderDetail(finding: Finding, input: EvaluationInput): string {
@@ -72,9 +76,9 @@ export function renderDetail(finding: Finding, input: EvaluationInput): string {
   parts.push(...section('Assumptions', finding.assumptions));
   parts.push(...section('Notes', finding.notes));
   if (input.hook !== 'patient-view' && input.taceOrders.length > 0) {
-    parts.push('', `Order checked: ${md(input.taceOrders.map((o) => `${o.label} (${o.reference})`).join('; '))}.`);
+    parts.push('', `Order checked: ${md(input.taceOrders.map((o) => `${o.label} (${referenceText(o.reference)})`).join('; '))}.`);
   }
-  parts.push('', `Source: ${finding.sources.map((id) => CITATIONS[id as CitationId]?.label ?? id).join('; ')}.`);
+  parts.push('', `Source: ${finding.sources.map(sourceText).join('; ')}.`);
   return parts.join('\n').trim();
 }
 

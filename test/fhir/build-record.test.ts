@@ -21,7 +21,7 @@ describe('PatientRecordBuilder on the parity fixture', () => {
   const record = builder().build(data(loadFixture('parity-patient.json', TODAY)), { today: TODAY, patientId: 'p1' });
 
   it('converts, rounds and dates labs; newest first', () => {
-    expect(record.labs.bilirubin.latest).toMatchObject({ value: 3, unit: 'mg/dL', original: '51.3 umol/L', resource: 'Observation/o-bili-umol', date: '2026-03-12', ageDays: 3 });
+    expect(record.labs.bilirubin.latest).toMatchObject({ value: 3, unit: 'mg/dL', original: '51.3 µmol/L', resource: 'Observation/o-bili-umol', date: '2026-03-12', ageDays: 3 });
     expect(record.labs.bilirubin.values.map((v) => v.resource)).toEqual(['Observation/o-bili-umol', 'Observation/o-bili-old']);
     expect(record.labs.albumin.latest).toMatchObject({ value: 2.8, unit: 'g/dL' });
     expect(record.labs.platelets.latest).toMatchObject({ value: 60, unit: '10*9/L' });

@@ -15,6 +15,7 @@ import { createDataSettings } from '../../src/fhir/data-settings.js';
 import { FhirDataResolver } from '../../src/fhir/resolver.js';
 import { builtInValueSets } from '../../src/fhir/value-sets.js';
 import { FIXTURES_DIR, fixtureHookRequest, loadFixture, loadManifest } from '../../src/fixtures/fixtures.js';
+import { cardTextProblems } from '../helpers/card-text.js';
 import { expectManifestCards, HOOKS, SERVICE_IDS } from '../helpers/manifest-check.js';
 import { testService } from '../helpers/service.js';
 import { join } from 'node:path';
@@ -46,6 +47,7 @@ describe('every fixture on the FHIR-server road (no prefetch) against a real FHI
     const body = { ...fixtureHookRequest(fixture, hook, definition.prefetch), fhirServer: fhir.baseUrl };
     const res = await request(service.app).post(`/cds-services/${SERVICE_IDS[hook]}`).send(body).expect(200);
     expectManifestCards(res.body.cards, fixture, hook);
+    expect(res.body.cards.flatMap(cardTextProblems)).toEqual([]);
   });
 });
 

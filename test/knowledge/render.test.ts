@@ -2,6 +2,7 @@ import { buildCard } from '../../src/cds-hooks/cards.js';
 import { cardInvariantViolations } from '../../src/cds-hooks/card-invariants.js';
 import { ConsensusKnowledgeBase } from '../../src/knowledge/engine.js';
 const isTaceOrderCode = (code: { system?: string; code: string }): boolean => new ConsensusKnowledgeBase().isTaceOrderCode(code);
+import { draftOrdersOf } from '../../src/knowledge/orders.js';
 import type { EvaluationInput } from '../../src/knowledge/types.js';
 import { rec, TACE_ORDER } from './record-builder.js';
 
@@ -36,7 +37,7 @@ describe('rendered cards', () => {
     const bili = tace.find((c) => c.source.topic.code === 'TACE-BILI-HIGH')!;
     expect(bili.summary).toBe('Total bilirubin 3.4 mg/dL (>3.0): TACE contraindicated');
     expect(bili.detail).toMatch(/\| Total bilirubin \| 3\.4 mg\/dL \| 2026-03-14 \(1 d ago\) \| Observation\/o\d+ \| > 3\.0 mg\/dL/);
-    expect(bili.detail).toContain('Source: CIRSE 2021');
+    expect(bili.detail).toContain('Source: [CIRSE 2021');
     expect(bili.detail).toContain('Order checked: TACE (ServiceRequest/tace-1)');
     expect(bili.links!.every((l) => l.type === 'absolute' && l.url.startsWith('http'))).toBe(true);
   });
@@ -60,6 +61,20 @@ describe('rendered cards', () => {
     expect(pv.map((c) => c.source.topic.code)).toEqual(['SURV-OVERDUE']);
     expect(pv[0]!.overrideReasons).toBeUndefined();
     expect(pv[0]!.suggestions![0]!.actions![0]!.resource).toMatchObject({ category: [{ coding: [{ code: '363679005' }] }] });
+  });
+
+  it('names an order without text by its code system ("CPT 37243"), never as a raw system|code', () => {
+    const [order] = draftOrdersOf({ draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'ServiceRequest', id: 'tace-1', status: 'draft', intent: 'proposal', code: { coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '37243' }] } } }] } } as never);
+    const [first] = cards({ hook: 'order-sign', record: sick, taceOrders: [order!], patientId: 'p1' });
+    expect(first!.detail).toContain('Order checked: CPT 37243 (ServiceRequest/tace-1).');
+    expect(first!.detail).not.toContain('ama-assn');
+  });
+
+  it('shows units in human form: ×10⁹/L, no {INR}, mL/min/1.73 m²', () => {
+    const all = tace.map((c) => `${c.summary}\n${c.detail}`).join('\n');
+    expect(all).toContain('Platelets 40 ×10⁹/L');
+    expect(all).toMatch(/\| INR \| 2 \|/);
+    expect(all).not.toMatch(/\{INR\}|10\*9|\{1\.73_m2\}/);
   });
 
   it('no TACE order in scope on an order hook: no TACE cards', () => {

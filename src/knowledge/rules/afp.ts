@@ -27,17 +27,17 @@ export function afpRule(ctx: RuleContext): Finding | undefined {
   if (pregnant.length === 0 && sex === 'female' && childBearing) {
     suggestions.push({ orderable: 'hcg', reason: `Exclude pregnancy as a cause of AFP ${v.value} ng/mL` });
   }
-  const threshold = high ? `> ${s.afpHighNgMl} ng/mL (seed: exclude pregnancy, active liver disease, germ-cell tumour, then CT/MRI)` : `${s.afpUlnNgMl} to ${s.afpHighNgMl} ng/mL (AASLD: AFP >= 20 -> multiphase CT/MRI)`;
+  const threshold = high ? `> ${s.afpHighNgMl} ng/mL (Chinese consensus: exclude pregnancy, active liver disease, germ-cell tumour, then CT/MRI)` : `${s.afpUlnNgMl} to ${s.afpHighNgMl} ng/mL (AASLD: AFP >= 20 -> multiphase CT/MRI)`;
   const notes = [
-    high ? 'Seed: AFP > 400 without known HCC: exclude pregnancy, active liver disease and gonadal germ-cell tumours, then CT/MRI. AASLD 2023: AFP alone is not diagnostic.'
-      : 'Seed: follow the AFP trend, shorten the ultrasound interval to 1-2 months, CT/MRI when needed. AASLD: AFP >= 20 ng/mL -> multiphase CT/MRI.',
+    high ? 'Chinese consensus: AFP > 400 without known HCC: exclude pregnancy, active liver disease and gonadal germ-cell tumours, then CT/MRI. AASLD 2023: AFP alone is not diagnostic.'
+      : 'Chinese consensus: follow the AFP trend, shorten the ultrasound interval to 1-2 months, CT/MRI when needed. AASLD: AFP >= 20 ng/mL -> multiphase CT/MRI.',
   ];
   if (pregnant.length > 0) notes.push('Pregnancy is recorded: AFP rises in pregnancy, so this is shown as information.');
   return finding(high ? 'AFP-HIGH' : 'AFP-ELEVATED', pregnant.length > 0 ? 'info' : 'warning',
     `AFP ${v.value} ng/mL (${high ? `>${s.afpHighNgMl}` : `>=${s.afpUlnNgMl}`}) without known liver cancer: ${pregnant.length > 0 ? 'pregnancy recorded' : 'multiphase CT/MRI advised'}`, {
       facts: [labFact(v, threshold), ...pregnant],
       notes,
-      sources: ['seed', 'aasld2023'],
+      sources: ['chinese-consensus', 'aasld2023'],
       suggestions,
     });
 }

@@ -10,6 +10,7 @@
  * Ascites / encephalopathy: from active Conditions (severity) or the West Haven grade; not recorded = assumed
  * absent (1 point, stated in the card) unless `strictAscitesHe` or the Conditions data are incomplete.
  */
+import { codeText } from '../../fhir/display.js';
 import type { ConditionFact, LabConcept, LabValue } from '../../fhir/record.js';
 import type { Fact, Finding, OrderableId, SuggestedOrder } from '../types.js';
 import { CONDITION_KEYS, conditionFact, conditions, finding, gapTexts, hasGap, lab, LAB_KEYS, LAB_LABELS, labFact, memo, num, unusableLabText, type RuleContext } from './context.js';
@@ -153,7 +154,7 @@ function caveats(ctx: RuleContext, cp: ChildPugh): string[] {
   if (cholestatic.length > 0) {
     const bili = cp.fresh.bilirubin?.value;
     const pbc = bili === undefined ? undefined : bili > 10 ? 3 : bili >= 4 ? 2 : 1;
-    notes.push(`Cholestatic liver disease recorded (${cholestatic.map((c) => `${c.code.code}, ${c.resource}`).join('; ')}): for PBC/PSC the bilirubin bands are 1-4 / 4-10 / >10 mg/dL${pbc ? ` (would give ${pbc} point${pbc > 1 ? 's' : ''})` : ''}. The standard bands are used here, which may overstate the score.`);
+    notes.push(`Cholestatic liver disease recorded (${cholestatic.map((c) => `${codeText(c.code)}, ${c.resource}`).join('; ')}): for PBC/PSC the bilirubin bands are 1-4 / 4-10 / >10 mg/dL${pbc ? ` (would give ${pbc} point${pbc > 1 ? 's' : ''})` : ''}. The standard bands are used here, which may overstate the score.`);
   }
   return notes;
 }
@@ -169,7 +170,7 @@ export function childPughRule(ctx: RuleContext): Finding | undefined {
   const assumptions = cp.items.flatMap((i) => (i.assumption ? [i.assumption] : []));
   const breakdown = `Child-Pugh points: ${cp.items.map((i) => `${itemLabel(i.item)} ${i.basis}`).join('; ')}. Score ${interval} (A 5-6, B ${s.cpClassBMinScore}-${s.cpClassCMinScore - 1}, C ${s.cpClassCMinScore}-15).`;
   const notes = [breakdown, ...caveats(ctx, cp), ...infoLines(ctx, cp)];
-  const sources = ['seed', 'cirse2021', 'easl-eortc-2012', 'bclc2022', 'child-pugh'] as const;
+  const sources = ['chinese-consensus', 'cirse2021', 'easl-eortc-2012', 'bclc2022', 'child-pugh'] as const;
   const parts = { facts, missing, assumptions, notes, sources: [...sources] };
 
   if (cp.min >= s.cpClassCMinScore) {

@@ -1,6 +1,7 @@
 /** What every rule receives, and the small helpers rules share (freshness, facts, gaps). Pure. */
 import type { ConditionConcept, ConditionFact, DataGap, LabConcept, LabValue, PatientRecord } from '../../fhir/record.js';
 import type { HookName, Indicator } from '../../cds-hooks/types.js';
+import { codeText, withUnit } from '../../fhir/display.js';
 import { IMAGING_MODALITIES } from '../../fhir/value-sets.js';
 import type { CitationId } from '../citations.js';
 import type { Settings } from '../settings.js';
@@ -81,7 +82,7 @@ export function answerOf(v: LabValue | undefined): string | undefined {
 
 /** The value as a clinician reads it: `3.4 mg/dL`, `Vp4`, `2`. */
 export function valueText(v: LabValue): string {
-  if (v.value !== undefined) return v.unit ? `${v.value} ${v.unit}` : String(v.value);
+  if (v.value !== undefined) return withUnit(String(v.value), v.unit);
   return v.code?.code ?? v.original;
 }
 
@@ -178,7 +179,7 @@ export function conditions(record: PatientRecord, ...concepts: ConditionConcept[
 }
 
 export function conditionFact(c: ConditionFact, threshold?: string): Fact {
-  const code = `${c.code.display ?? CONDITION_LABELS[c.concept]} (${c.code.code})`;
+  const code = `${c.code.display ?? CONDITION_LABELS[c.concept]} (${codeText(c.code)})`;
   const fact: Fact = { label: CONDITION_LABELS[c.concept], value: code, resource: c.resource };
   const date = c.onsetDate ?? c.recordedDate;
   if (date) fact.date = date;

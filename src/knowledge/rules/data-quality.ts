@@ -22,6 +22,6 @@ export function dataQualityRule(ctx: RuleContext): Finding | undefined {
   return finding('DQ-UNIT', 'info', `${ignored.length} result${ignored.length > 1 ? 's' : ''} ignored (unit or implausible value): ${labels.join(', ')}`, {
     facts,
     notes: ['These results were treated as missing, not guessed. Check the unit (UCUM code) or the value at the source.'],
-    sources: ['design'],
+    sources: ['local-default'],
   });
 }

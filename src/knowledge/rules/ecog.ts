@@ -11,20 +11,20 @@ export function ecogRule(ctx: RuleContext): Finding | undefined {
   if (v?.value === undefined) {
     return finding('TACE-ECOG-MISSING', 'warning', `No ECOG performance status in the last ${s.ecogFreshnessDays} days: record it before TACE`, {
       missing: [unusableLabText(ctx.record, 'ecog', s.ecogFreshnessDays), ...gapTexts(ctx.record, LAB_KEYS)],
-      notes: ['Record ECOG as an Observation (LOINC 89247-1). The seed indication for TACE is ECOG 0-2; BCLC 2022 places PS > 2 in stage D.'],
-      sources: ['seed', 'bclc2022'],
+      notes: ['Record ECOG as an Observation (LOINC 89247-1). The Chinese consensus indication for TACE is ECOG 0-2; BCLC 2022 places PS > 2 in stage D.'],
+      sources: ['chinese-consensus', 'bclc2022'],
     });
   }
   if (v.value >= s.ecogPoorMin) {
     return finding('TACE-ECOG-POOR', 'critical', `ECOG ${v.value} (>=${s.ecogPoorMin}): performance status too poor for TACE`, {
-      facts: [labFact(v, `>= ${s.ecogPoorMin} (seed indication ECOG 0-2; BCLC 2022 stage D)`)],
-      sources: ['seed', 'bclc2022', 'sir-qi'],
+      facts: [labFact(v, `>= ${s.ecogPoorMin} (Chinese consensus indication ECOG 0-2; BCLC 2022 stage D)`)],
+      sources: ['chinese-consensus', 'bclc2022', 'sir-qi'],
     });
   }
   if (v.value >= s.ecogRestrictedMin) {
-    return finding('TACE-ECOG-1-2', 'info', `ECOG ${v.value}: within the seed TACE indication, but BCLC 2022 stages PS 1-2 as C`, {
+    return finding('TACE-ECOG-1-2', 'info', `ECOG ${v.value}: within the Chinese consensus TACE indication, but BCLC 2022 stages PS 1-2 as C`, {
       facts: [labFact(v, `${s.ecogRestrictedMin}-${s.ecogPoorMin - 1} (BCLC 2022: PS 0 for BCLC B)`)],
-      sources: ['seed', 'bclc2022'],
+      sources: ['chinese-consensus', 'bclc2022'],
     });
   }
   return undefined;

@@ -23,7 +23,7 @@ function followUpNotChecked(ruleId: 'FU-POST-TACE-IMAGING' | 'FU-POST-RESECTION-
   return finding(ruleId, 'info', `${what}: follow-up not checked`, {
     missing: gaps.map(gapText),
     notes: ['The procedure date decides which follow-up is due; record it to have it checked.'],
-    sources: ['seed'],
+    sources: ['chinese-consensus'],
   });
 }
 
@@ -42,10 +42,10 @@ function datedPostTaceImaging(ctx: RuleContext): Finding | undefined {
   const reason = `Response assessment (mRECIST) after TACE on ${t.date}`;
   return finding('FU-POST-TACE-IMAGING', late ? 'warning' : 'info',
     late ? `Response CT/MRI overdue: ${t.ageDays} days since TACE on ${t.date} (due at 4-6 weeks)` : `Response CT/MRI due now: ${t.ageDays} days since TACE on ${t.date} (4-6 weeks)`, {
-      facts: [procedureFact(t, `CT/MRI ${s.postTaceImagingFromDays}-${s.postTaceImagingToDays} days after TACE (seed)`)],
+      facts: [procedureFact(t, `CT/MRI ${s.postTaceImagingFromDays}-${s.postTaceImagingToDays} days after TACE (Chinese consensus)`)],
       missing: [`No CT or MRI dated after ${t.date}`, ...imagingGapTexts(ctx.record)],
-      notes: ['Seed: CT/MRI 4-6 weeks after the first TACE, then every 1-3 months; response by mRECIST on multiphase CT/MRI.'],
-      sources: ['seed'],
+      notes: ['Chinese consensus: CT/MRI 4-6 weeks after the first TACE, then every 1-3 months; response by mRECIST on multiphase CT/MRI.'],
+      sources: ['chinese-consensus'],
       suggestions: [{ orderable: 'ct-multiphase', reason }, { orderable: 'mri-multiphase', reason }],
     });
 }
@@ -70,7 +70,7 @@ function datedPostResectionAfp(ctx: RuleContext): Finding | undefined {
     { orderable: 'ct-multiphase', reason: `Recurrence assessment after liver resection on ${r.date}` },
     { orderable: 'mri-multiphase', reason: `Recurrence assessment after liver resection on ${r.date}` },
   ];
-  const common = { sources: ['seed'] as 'seed'[], suggestions, notes: ['Seed: AFP that was raised before surgery should normalise within 2 months of resection.'] };
+  const common = { sources: ['chinese-consensus'] as 'chinese-consensus'[], suggestions, notes: ['Chinese consensus: AFP that was raised before surgery should normalise within 2 months of resection.'] };
   if (!after) {
     return finding('FU-POST-RESECTION-AFP', 'warning', `AFP not rechecked ${r.ageDays} days after liver resection (pre-operative AFP ${preop.value} ng/mL)`, {
       ...common, facts, missing: [`No usable AFP dated after ${r.date}`, ...gapTexts(ctx.record, LAB_KEYS)],
@@ -98,8 +98,8 @@ export function postResectionViralRule(ctx: RuleContext): Finding | undefined {
   return finding('FU-POST-RESECTION-VIRAL', 'info', `No ${checks.map((c) => c.label).join(' or ')} since liver resection on ${r.date}: check viral load`, {
     facts: [procedureFact(r), ...checks.flatMap((c) => c.conditions.map((cond) => conditionFact(cond)))],
     missing: [...checks.map((c) => `No ${c.label} result dated after ${r.date}`), ...gapTexts(ctx.record, LAB_KEYS)],
-    notes: ['Seed: check HBV DNA / HCV RNA after resection. AASLD 2023: antiviral therapy for HBV/HCV reduces HCC risk.'],
-    sources: ['seed', 'aasld2023'],
+    notes: ['Chinese consensus: check HBV DNA / HCV RNA after resection. AASLD 2023: antiviral therapy for HBV/HCV reduces HCC risk.'],
+    sources: ['chinese-consensus', 'aasld2023'],
     suggestions: checks.map((c) => ({ orderable: c.orderable, reason: `Viral load after liver resection on ${r.date}` })),
   });
 }

@@ -71,6 +71,6 @@ export function incompleteDataRule(ctx: RuleContext, findings: readonly Finding[
         ? 'The TACE safety checks ran only on the data that could be read: check the chart for recent results and contraindications before ordering.'
         : 'The checks ran only on the data that could be read: check the chart before relying on them.',
     ],
-    sources: ['design'],
+    sources: ['local-default'],
   });
 }

@@ -30,7 +30,7 @@ export function missingLabsRule(ctx: RuleContext): Finding | undefined {
   return finding('TACE-MISSING-LABS', 'warning', `Pre-TACE labs missing or older than ${days} days: ${missing.map((m) => m.label.replace(' (creatinine or eGFR)', '')).join(', ')}`, {
     missing: [...details, ...gapTexts(ctx.record, LAB_KEYS)],
     notes: ['Absence of data is not absence of contraindication: the TACE checks that depend on these values could not run.'],
-    sources: ['design', 'seed'],
+    sources: ['local-default', 'chinese-consensus'],
     suggestions,
   });
 }

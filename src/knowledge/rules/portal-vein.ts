@@ -13,7 +13,7 @@ export function portalVeinRule(ctx: RuleContext): Finding | undefined {
   const grade = lab(ctx.record, 'pvttGrade', days).fresh;
   const collaterals = lab(ctx.record, 'portalCollaterals', days).fresh;
   const facts = pvt.map((c) => conditionFact(c));
-  const imaging = { sources: ['seed', 'cirse2021', 'easl-eortc-2012'] as ('seed' | 'cirse2021' | 'easl-eortc-2012')[] };
+  const imaging = { sources: ['chinese-consensus', 'cirse2021', 'easl-eortc-2012'] as ('chinese-consensus' | 'cirse2021' | 'easl-eortc-2012')[] };
   const suggestions = [
     { orderable: 'ct-multiphase' as const, reason: 'Pre-TACE: grade portal vein thrombus (Vp) and collateral flow' },
     { orderable: 'mri-multiphase' as const, reason: 'Pre-TACE: grade portal vein thrombus (Vp) and collateral flow' },
@@ -25,18 +25,18 @@ export function portalVeinRule(ctx: RuleContext): Finding | undefined {
       ...imaging,
       facts,
       missing: [unusableLabText(ctx.record, 'pvttGrade', days), ...gapTexts(ctx.record, CONDITION_KEYS)],
-      notes: ['Seed CI 3: main trunk completely occluded by tumour thrombus with few collaterals. CIRSE 2021: tumourous portal vein thrombosis / impaired portal flow is an absolute contraindication.'],
+      notes: ['Chinese consensus (contraindication 3): main trunk completely occluded by tumour thrombus with few collaterals. CIRSE 2021: tumourous portal vein thrombosis / impaired portal flow is an absolute contraindication.'],
       suggestions,
     });
   }
   facts.push(labFact(grade, 'Vp4 = main trunk and/or contralateral first-order branch'));
   if (gradeCode !== 'Vp4') return undefined;
   if (collaterals && collateralCode === 'few-or-none') {
-    facts.push(labFact(collaterals, 'few-or-none collaterals (seed CI 3)'));
+    facts.push(labFact(collaterals, 'few-or-none collaterals (Chinese consensus, contraindication 3)'));
     return finding('TACE-PV-TRUNK', 'critical', 'Main portal vein trunk tumour thrombus (Vp4) with few or no collaterals: TACE contraindicated', {
       ...imaging,
       facts,
-      sources: ['seed', 'cirse2021', 'easl-eortc-2012', 'bclc2022'],
+      sources: ['chinese-consensus', 'cirse2021', 'easl-eortc-2012', 'bclc2022'],
     });
   }
   const collateralState = collateralCode ? `collaterals recorded as "${collateralCode}"` : 'collateral circulation not recorded in the last 60 days';
@@ -45,7 +45,7 @@ export function portalVeinRule(ctx: RuleContext): Finding | undefined {
     ...imaging,
     facts,
     missing: collateralCode ? [] : [unusableLabText(ctx.record, 'portalCollaterals', days)],
-    notes: [`Vp4 with ${collateralState}. The seed allows TACE with incomplete obstruction or adequate collaterals; CIRSE 2021 lists impaired portal flow as absolute.`],
+    notes: [`Vp4 with ${collateralState}. the Chinese consensus allows TACE with incomplete obstruction or adequate collaterals; CIRSE 2021 lists impaired portal flow as absolute.`],
     suggestions,
   });
 }

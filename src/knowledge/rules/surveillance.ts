@@ -5,6 +5,7 @@
  *   Risk factors: chronic HBV, chronic HCV, alcohol use disorder, type 2 diabetes, family history of liver cancer.
  * S2: eligible and (no US/CT/MRI within 183 d or no usable AFP within 183 d) -> SURV-OVERDUE warning.
  */
+import { codeText } from '../../fhir/display.js';
 import type { ConditionConcept } from '../../fhir/record.js';
 import type { Fact, Finding, SuggestedOrder } from '../types.js';
 import { ageBounds, CONDITION_KEYS, CONDITION_LABELS, conditionFact, conditions, finding, gapTexts, hasGap, hasImagingGap, imagingGapTexts, lab, LAB_KEYS, labFact, liverCancerConditions, unusableLabText, type RuleContext } from './context.js';
@@ -85,7 +86,7 @@ export function surveillanceRule(ctx: RuleContext): Finding | undefined {
     missing.push(last ? `Liver imaging: last ${last.modality.toUpperCase()} on ${last.date} (${last.resource}) is ${last.ageDays} days old, older than ${days} days` : 'Liver imaging: no ultrasound, CT or MRI on record', ...imagingGapTexts(ctx.record));
     suggestions.push({ orderable: 'liver-us', reason: `HCC surveillance: no liver imaging in the last ${days} days` });
   } else {
-    facts.push({ label: 'Last liver imaging', value: `${imaging.modality.toUpperCase()} (${imaging.code.code})`, date: imaging.date, ageDays: imaging.ageDays, resource: imaging.resource, threshold: `<= ${days} days` });
+    facts.push({ label: 'Last liver imaging', value: `${imaging.modality.toUpperCase()} (${codeText(imaging.code)})`, date: imaging.date, ageDays: imaging.ageDays, resource: imaging.resource, threshold: `<= ${days} days` });
   }
   if (!afp) {
     overdue.push('AFP');
@@ -104,8 +105,8 @@ export function surveillanceRule(ctx: RuleContext): Finding | undefined {
     facts,
     missing: [...missing, ...gapTexts(ctx.record, ['patient', ...CONDITION_KEYS, 'familyHistory'])],
     assumptions: elig.assumptions,
-    notes: [`Eligible for surveillance because: ${elig.reasons.join('; ')}.`, 'Seed: AFP and liver ultrasound every 6 months. AASLD 2023: US + AFP every 6 months; EASL 2018: US every 6 months.'],
-    sources: ['seed', 'moh2011', 'aasld2023', 'easl2018'],
+    notes: [`Eligible for surveillance because: ${elig.reasons.join('; ')}.`, 'Chinese consensus: AFP and liver ultrasound every 6 months. AASLD 2023: US + AFP every 6 months; EASL 2018: US every 6 months.'],
+    sources: ['chinese-consensus', 'moh2011', 'aasld2023', 'easl2018'],
     suggestions,
   });
 }

@@ -7,6 +7,7 @@
  *   R15 pregnancy (77386006 / Z33.1, or 82810-3 = LA15173-0 within 280 d) -> TACE-PREGNANCY warning
  *   R16 no active liver-cancer diagnosis -> TACE-NO-LIVER-CANCER-DX info
  */
+import { codeText } from '../../fhir/display.js';
 import type { ConditionFact } from '../../fhir/record.js';
 import type { Finding } from '../types.js';
 import { CONDITION_KEYS, conditionFact, conditions, finding, gapTexts, liverCancerConditions, pregnancyEvidence, type RuleContext } from './context.js';
@@ -16,16 +17,16 @@ const LIVER_STRUCTURE = '10200004';
 
 function labelOf(found: ConditionFact[]): string {
   const first = found[0]!;
-  return `${first.code.display ?? first.code.code}${first.unconfirmed ? ' (unconfirmed)' : ''}${found.length > 1 ? ` and ${found.length - 1} more` : ''}`;
+  return `${first.code.display ?? codeText(first.code)}${first.unconfirmed ? ' (unconfirmed)' : ''}${found.length > 1 ? ` and ${found.length - 1} more` : ''}`;
 }
 
 export function infectionRule(ctx: RuleContext): Finding | undefined {
   const found = conditions(ctx.record, 'liverAbscess', 'sepsis');
   if (found.length === 0) return undefined;
   return finding('TACE-INFECTION', 'critical', `Active infection recorded: ${labelOf(found)}. TACE contraindicated until treated`, {
-    facts: found.map((c) => conditionFact(c, 'active liver abscess or sepsis (seed CI 4)')),
-    notes: ['Seed CI 4: active infection that cannot be treated at the same time (e.g. liver abscess).'],
-    sources: ['seed', 'sir-qi'],
+    facts: found.map((c) => conditionFact(c, 'active liver abscess or sepsis (Chinese consensus, contraindication 4)')),
+    notes: ['Chinese consensus (contraindication 4): active infection that cannot be treated at the same time (e.g. liver abscess).'],
+    sources: ['chinese-consensus', 'sir-qi'],
   });
 }
 
@@ -34,17 +35,17 @@ export function metastasisRule(ctx: RuleContext): Finding | undefined {
   if (found.length === 0) return undefined;
   return finding('TACE-METS', 'warning', `Extrahepatic metastasis recorded: ${labelOf(found)}. Confirm extent and prognosis`, {
     facts: found.map((c) => conditionFact(c, 'secondary neoplasm outside the liver')),
-    notes: ['Seed CI 5: extensive distant metastasis with estimated survival < 3 months (survival is not computable). BCLC 2022: extrahepatic spread = stage C, systemic therapy.'],
-    sources: ['seed', 'mcode', 'bclc2022'],
+    notes: ['Chinese consensus (contraindication 5): extensive distant metastasis with estimated survival < 3 months (survival is not computable). BCLC 2022: extrahepatic spread = stage C, systemic therapy.'],
+    sources: ['chinese-consensus', 'mcode', 'bclc2022'],
   });
 }
 
 export function cachexiaRule(ctx: RuleContext): Finding | undefined {
   const found = conditions(ctx.record, 'cachexia', 'multiOrganFailure');
   if (found.length === 0) return undefined;
-  return finding('TACE-CACHEXIA-MOF', 'critical', `${labelOf(found)} recorded: TACE contraindicated (seed CI 6)`, {
-    facts: found.map((c) => conditionFact(c, 'cachexia or multiple organ failure (seed CI 6)')),
-    sources: ['seed'],
+  return finding('TACE-CACHEXIA-MOF', 'critical', `${labelOf(found)} recorded: TACE contraindicated (Chinese consensus, contraindication 6)`, {
+    facts: found.map((c) => conditionFact(c, 'cachexia or multiple organ failure (Chinese consensus, contraindication 6)')),
+    sources: ['chinese-consensus'],
   });
 }
 
@@ -54,7 +55,7 @@ export function avFistulaRule(ctx: RuleContext): Finding | undefined {
   return finding('TACE-AVF', 'warning', `Arteriovenous fistula recorded (${labelOf(found)}): check for hepatic AV shunting before TACE`, {
     facts: found.map((c) => conditionFact(c, 'arteriovenous fistula, liver or unspecified site')),
     notes: ['A hepatic arteriovenous shunt is a technical impediment to intra-arterial treatment (EASL-EORTC-derived table).'],
-    sources: ['seed', 'easl-eortc-2012'],
+    sources: ['chinese-consensus', 'easl-eortc-2012'],
   });
 }
 
@@ -63,8 +64,8 @@ export function pregnancyRule(ctx: RuleContext): Finding | undefined {
   if (facts.length === 0) return undefined;
   return finding('TACE-PREGNANCY', 'warning', 'Pregnancy recorded: TACE combines chemotherapy and ionising radiation', {
     facts,
-    notes: ['No TACE guideline statement on pregnancy was found; the card is a design choice. Pregnancy is never inferred from age or sex.'],
-    sources: ['design'],
+    notes: ['No TACE guideline statement on pregnancy was found; this card is a local safety default. Pregnancy is never inferred from age or sex.'],
+    sources: ['local-default'],
   });
 }
 

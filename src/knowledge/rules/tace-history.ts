@@ -3,6 +3,7 @@
  *      history could hide a recent TACE (a TACE without a usable date; procedures read incompletely): §4.1.
  * R18: a completed TACE within 365 days and no CT/MRI dated after it -> TACE-REIMAGE warning.
  */
+import { codeText } from '../../fhir/display.js';
 import type { ProcedureFact, PatientRecord } from '../../fhir/record.js';
 import type { Fact, Finding } from '../types.js';
 import { finding, gapsOf, gapText, imagingGapTexts, PROCEDURE_KEYS, type RuleContext } from './context.js';
@@ -12,7 +13,7 @@ export function latestProcedure(record: PatientRecord, concept: ProcedureFact['c
 }
 
 export function procedureFact(p: ProcedureFact, threshold?: string): Fact {
-  const fact: Fact = { label: p.concept === 'tace' ? 'Last TACE' : 'Hepatectomy', value: `${p.code.display ?? p.code.code} (${p.code.code})`, date: p.date, ageDays: p.ageDays, resource: p.resource };
+  const fact: Fact = { label: p.concept === 'tace' ? 'Last TACE' : 'Hepatectomy', value: `${p.code.display ?? codeText(p.code)}${p.code.display ? ` (${codeText(p.code)})` : ''}`, date: p.date, ageDays: p.ageDays, resource: p.resource };
   if (threshold) fact.threshold = threshold;
   return fact;
 }
@@ -25,11 +26,11 @@ export function crossSectionalAfter(record: PatientRecord, date: string) {
 export function intervalRule(ctx: RuleContext): Finding | undefined {
   const last = latestProcedure(ctx.record, 'tace');
   const min = ctx.settings.taceRepeatIntervalDays;
-  const threshold = `< ${min} days (seed: repeat interval 35 days to 3 months, >= 3 weeks after recovery)`;
+  const threshold = `< ${min} days (Chinese consensus: repeat interval 35 days to 3 months, >= 3 weeks after recovery)`;
   if (last && last.ageDays >= 0 && last.ageDays < min) {
     return finding('TACE-INTERVAL', 'warning', `Last TACE ${last.ageDays} days ago (<${min} days): too early to repeat`, {
       facts: [procedureFact(last, threshold)],
-      sources: ['seed'],
+      sources: ['chinese-consensus'],
     });
   }
   // Procedure data that could hide a TACE: a TACE without a usable date, or the procedures read incompletely.
@@ -39,7 +40,7 @@ export function intervalRule(ctx: RuleContext): Finding | undefined {
     facts: last ? [procedureFact(last, threshold)] : [],
     missing: gaps.map(gapText),
     notes: [`Procedure data that could not be used may hold a TACE less than ${min} days ago: check the procedure history before repeating.`],
-    sources: ['seed'],
+    sources: ['chinese-consensus'],
   });
 }
 
@@ -51,8 +52,8 @@ export function reimageRule(ctx: RuleContext): Finding | undefined {
   return finding('TACE-REIMAGE', 'warning', `No CT/MRI since the last TACE on ${last.date} (${last.ageDays} days ago): assess response before repeating`, {
     facts: [procedureFact(last, `TACE within ${ctx.settings.reimageWindowDays} days with no CT/MRI after it`)],
     missing: [`No completed CT or MRI of the abdomen/liver dated after ${last.date}`, ...imagingGapTexts(ctx.record)],
-    notes: ['Seed: withhold re-intervention if imaging shows dense lipiodol deposition, necrosis and no new lesions (mRECIST).'],
-    sources: ['seed'],
+    notes: ['Chinese consensus: withhold re-intervention if imaging shows dense lipiodol deposition, necrosis and no new lesions (mRECIST).'],
+    sources: ['chinese-consensus'],
     suggestions: [{ orderable: 'ct-multiphase', reason }, { orderable: 'mri-multiphase', reason }],
   });
 }

@@ -17,15 +17,15 @@ export function tumorBurdenRule(ctx: RuleContext): Finding | undefined {
     const cpText = `Child-Pugh score ${cp.min === cp.max ? cp.min : `${cp.min}-${cp.max}`}`;
     return finding('TACE-TUMOR-BURDEN', definiteA ? 'warning' : 'critical',
       `Tumour replaces ${v.value}% of the liver (>=${s.tumorBurdenCriticalPct}%)${definiteA ? ': only with preserved function (Child-Pugh A)' : ': TACE contraindicated'}`, {
-        facts: [labFact(v, `>= ${s.tumorBurdenCriticalPct}% (seed CI 7)`)],
+        facts: [labFact(v, `>= ${s.tumorBurdenCriticalPct}% (Chinese consensus, contraindication 7)`)],
         notes: [definiteA
-          ? `${cpText} (definitely A): the seed makes >= 70% relative when liver function is basically normal (fractional embolisation, small lipiodol amounts).`
-          : `${cpText}: liver function not definitely Child-Pugh A, so the seed contraindication is absolute.`],
-        sources: ['seed', 'cirse2021', 'easl-eortc-2012'],
+          ? `${cpText} (definitely A): the Chinese consensus makes >= 70% relative when liver function is basically normal (fractional embolisation, small lipiodol amounts).`
+          : `${cpText}: liver function not definitely Child-Pugh A, so the Chinese consensus contraindication is absolute.`],
+        sources: ['chinese-consensus', 'cirse2021', 'easl-eortc-2012'],
       });
   }
   return finding('TACE-TUMOR-BURDEN', 'info', `Tumour replaces ${v.value}% of the liver (>=${s.tumorBurdenInfoPct}%): higher post-TACE mortality`, {
     facts: [labFact(v, `${s.tumorBurdenInfoPct} to < ${s.tumorBurdenCriticalPct}% (SIR QI: > 50% associated with post-TACE mortality)`)],
-    sources: ['sir-qi', 'seed'],
+    sources: ['sir-qi', 'chinese-consensus'],
   });
 }
