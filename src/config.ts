@@ -44,6 +44,8 @@ export interface AppConfig {
   bodyLimitBytes: number;
   maxJsonDepth: number;
   maxDraftOrders: number;
+  maxSelections: number;
+  maxFeedbackItems: number;
   maxBundleEntries: number;
   previewEnabled: boolean;
 }
@@ -131,6 +133,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bodyLimitBytes: intVar(env, 'BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024),
     maxJsonDepth: intVar(env, 'MAX_JSON_DEPTH', 64, 8),
     maxDraftOrders: intVar(env, 'MAX_DRAFT_ORDERS', 200, 1),
+    maxSelections: intVar(env, 'MAX_SELECTIONS', 200, 1),
+    maxFeedbackItems: intVar(env, 'MAX_FEEDBACK_ITEMS', 1000, 1),
     maxBundleEntries: intVar(env, 'MAX_BUNDLE_ENTRIES', 10000, 1),
     previewEnabled: !production && env.PREVIEW_ENABLED?.trim() !== 'false',
   };
