@@ -69,6 +69,7 @@ export async function composeDeps(config: AppConfig, logger: Logger, options: Co
     today: () => calendarDate(now(), config.timeZone),
     hookDeadlineMs: config.hookDeadlineMs,
     maxDraftOrders: config.maxDraftOrders,
+    maxSelections: config.maxSelections,
     maxBundleEntries: config.maxBundleEntries,
     feedback,
     metrics,

@@ -48,6 +48,8 @@ export interface AppConfig {
   bodyLimitBytes: number;
   maxJsonDepth: number;
   maxDraftOrders: number;
+  maxSelections: number;
+  maxFeedbackItems: number;
   maxBundleEntries: number;
   previewEnabled: boolean;
 }
@@ -136,9 +138,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     valueSetFile: pathVar(env, 'VALUE_SET_FILE'),
     afpNgPerIu: positiveNumberVar(env, 'AFP_NG_PER_IU', 1.21),
     corsOrigins: corsList.length === 0 || corsList.includes('*') ? '*' : corsList,
-    bodyLimitBytes: intVar(env, 'BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024),
+    bodyLimitBytes: intVar(env, 'BODY_LIMIT_BYTES', 2 * 1024 * 1024, 1024),
     maxJsonDepth: intVar(env, 'MAX_JSON_DEPTH', 64, 8),
     maxDraftOrders: intVar(env, 'MAX_DRAFT_ORDERS', 200, 1),
+    maxSelections: intVar(env, 'MAX_SELECTIONS', 200, 1),
+    maxFeedbackItems: intVar(env, 'MAX_FEEDBACK_ITEMS', 1000, 1),
     maxBundleEntries: intVar(env, 'MAX_BUNDLE_ENTRIES', 10000, 1),
     previewEnabled: !production && env.PREVIEW_ENABLED?.trim() !== 'false',
   };

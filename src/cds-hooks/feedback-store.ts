@@ -1,7 +1,19 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { ConfigError } from '../config.js';
+import { checkDatabasePath } from './database-path.js';
 import type { FeedbackItem } from './types.js';
+
+/** How long opening and writing wait for a lock held by another process before giving up. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/** FEEDBACK_DB cannot be used. A ConfigError: start-up prints its one-line message and exits 1, without a stack. */
+export class FeedbackStoreError extends ConfigError {}
+
+function reasonOf(error: unknown): string {
+  const { message, code } = error as { message?: unknown; code?: unknown };
+  const text = typeof message === 'string' ? message : String(error);
+  return `${text}${typeof code === 'string' && !text.includes(code) ? ` (${code})` : ''}`.replace(/\s+/g, ' ');
+}
 
 /** JSON with object keys sorted at every level: the same feedback sent with its keys in another order is the same. */
 export function canonicalJson(value: unknown): string {
@@ -35,11 +47,38 @@ export class FeedbackStore {
   private readonly insertBatch: (serviceId: string, items: FeedbackItem[], receivedAt: string) => number;
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
+    if (path !== ':memory:') {
+      const problem = checkDatabasePath(path);
+      if (problem) throw new FeedbackStoreError(`FEEDBACK_DB ${path}: ${problem}`);
+    }
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+      this.db = db;
+      this.prepareSchema();
+      this.insert = this.db.prepare(
+        `INSERT OR IGNORE INTO feedback (service_id, card, outcome, outcome_timestamp, dedup_key, item_json, received_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      );
+      this.selectByService = this.db.prepare('SELECT item_json FROM feedback WHERE service_id = ? ORDER BY seq');
+      this.insertBatch = this.db.transaction((serviceId: string, items: FeedbackItem[], receivedAt: string) => {
+        let stored = 0;
+        for (const item of items) {
+          const result = this.insert.run(serviceId, item.card, item.outcome, item.outcomeTimestamp, dedupKeyOf(item), JSON.stringify(item), receivedAt);
+          stored += result.changes;
+        }
+        return stored;
+      });
+      this.migrateDedupKeys();
+    } catch (error) {
+      db?.close();
+      throw new FeedbackStoreError(`FEEDBACK_DB ${path}: cannot be opened as an SQLite database: ${reasonOf(error)}`);
+    }
+  }
+
+  private prepareSchema(): void {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS feedback (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -54,20 +93,6 @@ export class FeedbackStore {
       );
       CREATE INDEX IF NOT EXISTS feedback_by_service ON feedback (service_id, seq);
     `);
-    this.insert = this.db.prepare(
-      `INSERT OR IGNORE INTO feedback (service_id, card, outcome, outcome_timestamp, dedup_key, item_json, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.selectByService = this.db.prepare('SELECT item_json FROM feedback WHERE service_id = ? ORDER BY seq');
-    this.insertBatch = this.db.transaction((serviceId: string, items: FeedbackItem[], receivedAt: string) => {
-      let stored = 0;
-      for (const item of items) {
-        const result = this.insert.run(serviceId, item.card, item.outcome, item.outcomeTimestamp, dedupKeyOf(item), JSON.stringify(item), receivedAt);
-        stored += result.changes;
-      }
-      return stored;
-    });
-    this.migrateDedupKeys();
   }
 
   /**

@@ -5,8 +5,7 @@ import { ordersInScope, taceOrders } from '../knowledge/orders.js';
 import type { EvaluationInput, Finding, RuleGroup } from '../knowledge/types.js';
 import { buildCard, type CardInput } from './cards.js';
 import { badRequest, HttpError, notFound } from '../http/operation-outcome.js';
-import type { ValidateFunction } from 'ajv';
-import { describeErrors, type Validators } from './schemas.js';
+import { describeErrors, type Validate, type Validators } from './schemas.js';
 import type { ServiceDefinition, ServiceRegistry } from './service-registry.js';
 import type { Card, HookRequest } from './types.js';
 
@@ -33,6 +32,8 @@ export interface HookCallDeps {
   today: () => string;
   hookDeadlineMs: number;
   maxDraftOrders: number;
+  /** Most `context.selections` accepted (MAX_SELECTIONS). */
+  maxSelections: number;
   /** Most `entry` items accepted in one prefetch Bundle (MAX_BUNDLE_ENTRIES); 10 000 when not given. */
   maxBundleEntries?: number;
   logger: Logger;
@@ -47,12 +48,40 @@ export interface HookCallResult {
 }
 
 /** A 400 naming, by path, every schema error of `validate`'s last run. */
-export function schemaViolation(validate: ValidateFunction, root: string): HttpError {
+export function schemaViolation(validate: Validate, root: string): HttpError {
   return new HttpError(400, describeErrors(validate.errors, root).map((e) => ({ code: 'invalid' as const, diagnostics: `${e.path} ${e.message}`, expression: [e.path] })));
 }
 
+/** A 413 when `value` is an array longer than `limit`. Checked before schema validation, whose work grows with the items. */
+export function checkArrayLimit(value: unknown, limit: number, name: string, expression: string, noun = 'items'): void {
+  if (Array.isArray(value) && value.length > limit) {
+    throw new HttpError(413, { code: 'too-costly', diagnostics: `${name} has ${value.length} ${noun}; at most ${limit} are accepted`, expression: [expression] });
+  }
+}
+
+/** The arrays of a hook context that have a limit (MAX_DRAFT_ORDERS, MAX_SELECTIONS). */
+export interface ContextLimits {
+  maxDraftOrders: number;
+  maxSelections: number;
+}
+
+const DEFAULT_CONTEXT_LIMITS: ContextLimits = { maxDraftOrders: 200, maxSelections: 200 };
+
+function checkContextLimits(context: unknown, limits: ContextLimits): void {
+  if (typeof context !== 'object' || context === null) return;
+  const { draftOrders, selections } = context as { draftOrders?: unknown; selections?: unknown };
+  const entries = typeof draftOrders === 'object' && draftOrders !== null ? (draftOrders as { entry?: unknown }).entry : undefined;
+  checkArrayLimit(entries, limits.maxDraftOrders, 'context.draftOrders', 'context.draftOrders.entry', 'entries');
+  checkArrayLimit(selections, limits.maxSelections, 'context.selections', 'context.selections');
+}
+
 /** The request body, checked against the CDS Hooks 2.0 envelope and the hook's context schema. */
-export function validateHookRequest(body: unknown, services: readonly ServiceDefinition[], validators: Validators): { request: HookRequest; service: ServiceDefinition } {
+export function validateHookRequest(
+  body: unknown,
+  services: readonly ServiceDefinition[],
+  validators: Validators,
+  limits: ContextLimits = DEFAULT_CONTEXT_LIMITS,
+): { request: HookRequest; service: ServiceDefinition } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest('the request body must be a JSON object (CDS Hooks 2.0 §Calling a CDS Service)');
   }
@@ -63,6 +92,7 @@ export function validateHookRequest(body: unknown, services: readonly ServiceDef
     const offered = services.map((s) => s.hook).join(', ');
     throw badRequest(`hook "${request.hook}" is not offered by service "${services[0]?.id}" (it serves ${offered})`, ['hook']);
   }
+  checkContextLimits(request.context, limits);
   const validateContext = validators.contexts[service.hook];
   if (!validateContext(request.context)) throw schemaViolation(validateContext, 'context');
   const prefetch = (request.prefetch ?? {}) as Record<string, unknown>;
@@ -76,12 +106,7 @@ export function validateHookRequest(body: unknown, services: readonly ServiceDef
 export async function handleHookCall(serviceId: string, body: unknown, deps: HookCallDeps): Promise<HookCallResult> {
   const services = deps.registry.find(serviceId);
   if (!services) throw notFound(`no CDS service with id "${serviceId}"`);
-  const { request, service } = validateHookRequest(body, services, deps.validators);
-
-  const entries = request.context.draftOrders?.entry;
-  if (Array.isArray(entries) && entries.length > deps.maxDraftOrders) {
-    throw new HttpError(413, { code: 'too-costly', diagnostics: `context.draftOrders has ${entries.length} entries; at most ${deps.maxDraftOrders} are accepted`, expression: ['context.draftOrders.entry'] });
-  }
+  const { request, service } = validateHookRequest(body, services, deps.validators, deps);
 
   const maxEntries = deps.maxBundleEntries ?? 10_000;
   // Only the keys this service asked for: the others are ignored, however large (conformance C7).

@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { HOOK_NAMES } from './types.js';
 import { RULE_GROUPS } from '../knowledge/types.js';
@@ -123,7 +123,8 @@ const feedbackItem = {
 export const feedbackSchema = {
   type: 'object',
   required: ['feedback'],
-  properties: { feedback: { type: 'array', minItems: 1, maxItems: 1000, items: feedbackItem } },
+  // The most items (MAX_FEEDBACK_ITEMS) is checked before this schema, as a 413.
+  properties: { feedback: { type: 'array', minItems: 1, items: feedbackItem } },
 } as const;
 
 /** hooks/*.json: one CDS service each. */
@@ -145,8 +146,8 @@ export const serviceDefinitionSchema = {
   },
 } as const;
 
-export function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false });
+export function createAjv(options: { allErrors?: boolean } = {}): Ajv {
+  const ajv = new Ajv({ allErrors: options.allErrors ?? true, strict: false });
   addFormats(ajv);
   return ajv;
 }
@@ -154,26 +155,78 @@ export function createAjv(): Ajv {
 /** A prefetch value the service asked for: a FHIR resource or null; a Bundle's `entry`, when present, is an array. */
 const prefetchValueSchema = { type: ['object', 'null'], properties: { entry: { type: 'array' } } } as const;
 
-/** All validators, compiled once at start-up. */
-export interface Validators {
-  request: ValidateFunction;
-  prefetchValue: ValidateFunction;
-  contexts: Record<keyof typeof contextSchemas, ValidateFunction>;
-  feedback: ValidateFunction;
-  serviceDefinition: ValidateFunction;
+/** A compiled schema: true when the value conforms; otherwise `errors` says why. */
+export interface Validate {
+  (data: unknown): boolean;
+  errors: ErrorObject[] | null | undefined;
 }
 
-export function compileValidators(ajv: Ajv = createAjv()): Validators {
-  return {
-    request: ajv.compile(hookRequestSchema),
-    prefetchValue: ajv.compile(prefetchValueSchema),
-    contexts: {
-      'patient-view': ajv.compile(contextSchemas['patient-view']),
-      'order-select': ajv.compile(contextSchemas['order-select']),
-      'order-sign': ajv.compile(contextSchemas['order-sign']),
+/** Items of each array that an error report looks at. */
+const REPORTED_ITEMS = 20;
+/** Nesting below which arrays are left whole in the report's copy (no schema here goes that deep). */
+const REPORTED_DEPTH = 32;
+
+/** `value` with every array cut to its first REPORTED_ITEMS items; the parts that needed no cut are shared, not copied. */
+function firstItems(value: unknown, depth = 0): unknown {
+  if (typeof value !== 'object' || value === null || depth > REPORTED_DEPTH) return value;
+  if (Array.isArray(value)) return value.slice(0, REPORTED_ITEMS).map((item) => firstItems(item, depth + 1));
+  let copy: Record<string, unknown> | undefined;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    const child = record[key];
+    const cut = firstItems(child, depth + 1);
+    // defineProperty, not assignment: a "__proto__" key from JSON.parse is data, not the copy's prototype.
+    if (cut !== child) Object.defineProperty((copy ??= { ...record }), key, { value: cut, enumerable: true, writable: true, configurable: true });
+  }
+  return copy ?? value;
+}
+
+/**
+ * Work that does not grow with the number of errors. The verdict comes from a pass that stops at the first error;
+ * only a failed value gets an all-errors pass, and that one over a copy whose arrays are cut to their first items
+ * (all errors of 500 000 bad items made 500 000 error objects and blocked the process for seconds). When the cut
+ * copy conforms, the first error (wherever it is) is the report.
+ */
+function boundedValidator(firstError: Ajv, allErrors: Ajv, schema: object): Validate {
+  const verdict = firstError.compile(schema);
+  const explain = allErrors.compile(schema);
+  const validate: Validate = Object.assign(
+    (data: unknown): boolean => {
+      if (verdict(data)) {
+        validate.errors = null;
+        return true;
+      }
+      validate.errors = explain(firstItems(data)) ? verdict.errors : explain.errors;
+      return false;
     },
-    feedback: ajv.compile(feedbackSchema),
-    serviceDefinition: ajv.compile(serviceDefinitionSchema),
+    { errors: null },
+  );
+  return validate;
+}
+
+/** All validators, compiled once at start-up. */
+export interface Validators {
+  request: Validate;
+  prefetchValue: Validate;
+  contexts: Record<keyof typeof contextSchemas, Validate>;
+  feedback: Validate;
+  serviceDefinition: Validate;
+}
+
+export function compileValidators(): Validators {
+  const firstError = createAjv({ allErrors: false });
+  const allErrors = createAjv();
+  const compile = (schema: object): Validate => boundedValidator(firstError, allErrors, schema);
+  return {
+    request: compile(hookRequestSchema),
+    prefetchValue: compile(prefetchValueSchema),
+    contexts: {
+      'patient-view': compile(contextSchemas['patient-view']),
+      'order-select': compile(contextSchemas['order-select']),
+      'order-sign': compile(contextSchemas['order-sign']),
+    },
+    feedback: compile(feedbackSchema),
+    serviceDefinition: compile(serviceDefinitionSchema),
   };
 }
 

@@ -34,6 +34,33 @@ const DIMENSIONLESS: Partial<Record<LabConcept, readonly string[]>> = {
 /** Concepts whose values keep the unit they were sent in (no conversion, any unit). */
 const PASSTHROUGH: ReadonlySet<LabConcept> = new Set(['hbvDna', 'hcvRna']);
 
+/** UCUM's grammar: printable ASCII, no spaces. Anything else never reaches the library. */
+const UCUM_CHARACTERS = /^[\x21-\x7e]+$/;
+
+/** Text from the EHR in quotes, with quotes and control characters escaped (a CR/LF stays on one line). */
+const quoted = (text: string): string => JSON.stringify(text);
+
+const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
+const mute = (): void => undefined;
+
+/**
+ * @lhncbc/ucum-lhc console.logs, verbatim, unit strings it fails to parse (EHR free text, line breaks and all) outside
+ * the structured log, and has no option to stop it. Its calls therefore run with the console muted: a scoped guard,
+ * undone before any other code can run, since the calls are synchronous. What it would print is dropped; the failed
+ * conversion reaches the cards as a DQ-UNIT finding.
+ */
+function withoutConsole<T>(call: () => T): T {
+  const saved = CONSOLE_METHODS.map((name) => console[name]);
+  for (const name of CONSOLE_METHODS) console[name] = mute;
+  try {
+    return call();
+  } finally {
+    CONSOLE_METHODS.forEach((name, index) => {
+      console[name] = saved[index]!;
+    });
+  }
+}
+
 /** Round half away from zero to `decimals` places, immune to binary noise (2.675 -> 2.68, 51.3/17.104 -> 3.00). */
 export function roundTo(value: number, decimals: number): number {
   // Most results already carry no more decimals than kept (platelets 250, bilirubin 1.2): nothing to round.
@@ -56,7 +83,7 @@ export const formatNumber = (value: number): string => (Number.isSafeInteger(val
 function shownUnit(unit: string): string {
   if (unit === NO_UNIT) return 'no unit';
   const text = unitText(unit);
-  return text ? `unit "${text}"` : 'a unit annotation without a unit';
+  return text ? `unit ${quoted(text)}` : 'a unit annotation without a unit';
 }
 
 export class UnitConverter {
@@ -96,7 +123,7 @@ export class UnitConverter {
     const conversion = this.conversionFor(concept, found.code);
     if (!conversion.ok) {
       const text = found.code === NO_UNIT ? q.unit?.trim() : undefined;
-      return { ok: false, reason: 'unit', detail: text ? `${conversion.detail} (the free-text unit "${text}" is not read without a UCUM system and code)` : conversion.detail };
+      return { ok: false, reason: 'unit', detail: text ? `${conversion.detail} (the free-text unit ${quoted(text)} is not read without a UCUM system and code)` : conversion.detail };
     }
     const value = roundTo(q.value * conversion.factor, setting.decimals);
     if (!Number.isFinite(value)) return { ok: false, reason: 'implausible', detail: `${formatNumber(q.value)} cannot be read as a number in ${unitText(conversion.unit) || 'this unit'}` };
@@ -134,6 +161,7 @@ export class UnitConverter {
     if (unit === canonical) return { ok: true, factor: 1, unit: canonical };
     // Annotations ({...}) are unity in UCUM: "mL/min" would silently become "mL/min/{1.73_m2}". Refuse them.
     if (unit.includes('{') || canonical.includes('{')) return { ok: false, detail: `${shown} cannot be converted to ${needed}` };
+    if (!UCUM_CHARACTERS.test(unit)) return { ok: false, detail: `${shown} is not a UCUM code (UCUM codes are printable ASCII without spaces)` };
     const direct = this.factor(unit, canonical);
     if (direct !== undefined) return { ok: true, factor: direct, unit: canonical };
     if (setting.umolPerCanonical !== undefined) {
@@ -148,7 +176,7 @@ export class UnitConverter {
 
   private factor(from: string, to: string): number | undefined {
     try {
-      const result = this.utils.convertUnitTo(from, 1, to);
+      const result = withoutConsole(() => this.utils.convertUnitTo(from, 1, to));
       if (result.status !== 'succeeded' || typeof result.toVal !== 'number' || !Number.isFinite(result.toVal) || result.toVal <= 0) return undefined;
       return Number(result.toVal.toPrecision(12));
     } catch {

@@ -5,10 +5,10 @@ import type { Logger } from 'pino';
 import { performance } from 'node:perf_hooks';
 import type { AppConfig } from '../config.js';
 import type { FeedbackStore } from '../cds-hooks/feedback-store.js';
-import { handleHookCall, schemaViolation, type HookCallDeps } from '../cds-hooks/hook-call.js';
+import { checkArrayLimit, handleHookCall, schemaViolation, type HookCallDeps } from '../cds-hooks/hook-call.js';
 import type { FeedbackItem } from '../cds-hooks/types.js';
 import type { ClientAuthenticator } from './client-auth.js';
-import { jsonDepthExceeds } from './json-depth.js';
+import { jsonDepthExceeds, jsonTextDepthExceeds } from './json-depth.js';
 import { scrubMessage } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { badRequest, HttpError, notFound, operationOutcome } from './operation-outcome.js';
@@ -41,6 +41,35 @@ function notes(res: Response): RequestNotes {
 }
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
+
+const FALLBACK_BODY = JSON.stringify(operationOutcome([{ code: 'exception', diagnostics: 'internal error; the service log has the details' }]));
+
+function describeFailure(failure: unknown): string {
+  try {
+    return scrubMessage(String(failure instanceof Error ? failure.message : failure)).slice(0, 500);
+  } catch {
+    return 'an error that cannot be printed';
+  }
+}
+
+function answerFallback(res: Response, failure: unknown, logger: Logger): void {
+  try {
+    logger.error({ err: describeFailure(failure) }, 'the error handler failed; answered with the fallback 500');
+  } catch {
+    // Logging is best effort here; the answer below is not.
+  }
+  try {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.statusCode = 500;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.end(FALLBACK_BODY);
+  } catch {
+    res.destroy();
+  }
+}
 
 export function createApp(deps: AppDeps): express.Express {
   const { config, metrics, logger } = deps;
@@ -96,9 +125,19 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
-  const json = express.json({ limit: config.bodyLimitBytes, type: JSON_TYPES, strict: false });
+  // UTF-8 bodies (nearly all) have their depth checked on the bytes, before parsing; others after, on the document.
+  const textDepth = new WeakMap<Request, 'within' | 'exceeded'>();
+  const json = express.json({
+    limit: config.bodyLimitBytes,
+    type: JSON_TYPES,
+    strict: false,
+    verify: (req, _res, bytes, encoding) => {
+      if (encoding === 'utf-8' || encoding === 'utf8') textDepth.set(req as Request, jsonTextDepthExceeds(bytes, config.maxJsonDepth) ? 'exceeded' : 'within');
+    },
+  });
   const checkDepth = (req: Request, _res: Response, next: NextFunction): void => {
-    if (req.body !== undefined && jsonDepthExceeds(req.body, config.maxJsonDepth)) {
+    const checked = textDepth.get(req);
+    if (req.body !== undefined && (checked === 'exceeded' || (checked === undefined && jsonDepthExceeds(req.body, config.maxJsonDepth)))) {
       next(badRequest(`the JSON document is nested deeper than ${config.maxJsonDepth} levels`));
       return;
     }
@@ -150,6 +189,7 @@ export function createApp(deps: AppDeps): express.Express {
     if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
       throw badRequest('the feedback body must be a JSON object {"feedback": [...]}');
     }
+    checkArrayLimit((req.body as { feedback?: unknown }).feedback, config.maxFeedbackItems, 'feedback', 'feedback');
     if (!deps.validators.feedback(req.body)) throw schemaViolation(deps.validators.feedback, '');
     const items = (req.body as { feedback: FeedbackItem[] }).feedback;
     const added = deps.feedback.add(id, items);
@@ -183,7 +223,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(404).json(operationOutcome([{ code: 'not-found', diagnostics: `no route ${req.method} ${req.path}` }]));
   });
 
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  const answerError = (error: unknown, res: Response): void => {
     const note = notes(res);
     if (error instanceof HttpError) {
       if (error.status === 401) note.authFailure = error.message === 'unauthorized' ? undefined : error.message;
@@ -211,6 +251,16 @@ export function createApp(deps: AppDeps): express.Express {
     note.error = scrubMessage(String((error as Error)?.stack ?? error)).slice(0, 2000);
     logger.error({ route: note.route, serviceId: note.service, hookInstance: note.hookInstance, err: note.error }, 'unexpected error');
     res.status(500).json(operationOutcome([{ code: 'exception', diagnostics: 'internal error; the service log has the details' }]));
+  };
+
+  // The last handler must not fail: when describing the error throws (an unprintable error, a body that cannot be
+  // serialised), the answer is a 500 whose body was serialised at start-up.
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    try {
+      answerError(error, res);
+    } catch (failure) {
+      answerFallback(res, failure, logger);
+    }
   });
 
   return app;

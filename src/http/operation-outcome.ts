@@ -13,7 +13,8 @@ export type IssueCode =
   | 'exception'
   | 'timeout'
   | 'incomplete'
-  | 'too-costly';
+  | 'too-costly'
+  | 'informational';
 
 export interface Issue {
   code: IssueCode;
@@ -23,10 +24,23 @@ export interface Issue {
   expression?: string[];
 }
 
-export function operationOutcome(issues: Issue[]): fhir4.OperationOutcome {
+/** Most issues one OperationOutcome lists; the others are counted in one more issue. */
+export const MAX_LISTED_ISSUES = 20;
+
+/**
+ * The issues as they are shown: at most MAX_LISTED_ISSUES, then "and N more". Every answer and error message goes
+ * through here, so no input can make an OperationOutcome (or a log line) grow with it.
+ */
+export function listedIssues(issues: readonly Issue[]): Issue[] {
+  if (issues.length <= MAX_LISTED_ISSUES) return [...issues];
+  const more = issues.length - MAX_LISTED_ISSUES;
+  return [...issues.slice(0, MAX_LISTED_ISSUES), { code: 'informational', severity: 'information', diagnostics: `and ${more} more issue${more === 1 ? '' : 's'} found, not listed` }];
+}
+
+export function operationOutcome(issues: readonly Issue[]): fhir4.OperationOutcome {
   return {
     resourceType: 'OperationOutcome',
-    issue: issues.map((issue) => ({
+    issue: listedIssues(issues).map((issue) => ({
       severity: issue.severity ?? 'error',
       code: issue.code,
       diagnostics: issue.diagnostics,
@@ -42,7 +56,7 @@ export class HttpError extends Error {
 
   constructor(status: number, issues: Issue[] | Issue) {
     const list = Array.isArray(issues) ? issues : [issues];
-    super(list.map((issue) => issue.diagnostics).join('; '));
+    super(listedIssues(list).map((issue) => issue.diagnostics).join('; '));
     this.status = status;
     this.issues = list;
   }

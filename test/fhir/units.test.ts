@@ -1,8 +1,10 @@
+import { jest } from '@jest/globals';
 import { createDataSettings } from '../../src/fhir/data-settings.js';
 import type { LabConcept } from '../../src/fhir/record.js';
 import { formatNumber, roundTo, UnitConverter, type QuantityInput } from '../../src/fhir/units.js';
 
 const UCUM = 'http://unitsofmeasure.org';
+const CONSOLE = ['log', 'info', 'warn', 'error', 'debug'] as const;
 const converter = new UnitConverter(createDataSettings());
 const q = (value: number, code?: string): QuantityInput => (code === undefined ? { value } : { value, system: UCUM, code });
 const ok = (concept: LabConcept, input: QuantityInput) => {
@@ -127,6 +129,21 @@ describe('unit conversion at the thresholds of clinical-rules.md §1.1 and the r
     expect(converter.convert('inr', { value: 1.8, unit: 'INR' })).toEqual({ ok: true, value: 1.8 });
     // system + code win over a misleading free-text unit
     expect(converter.convert('albumin', { value: 35, system: UCUM, code: 'g/L', unit: 'g/dL' })).toEqual({ ok: true, value: 3.5, unit: 'g/dL' });
+  });
+
+  it('never lets the UCUM library print: units it cannot parse are refused with the unit escaped in the reason', () => {
+    const printed = CONSOLE.map((name) => jest.spyOn(console, name).mockImplementation(() => undefined));
+    try {
+      const fresh = new UnitConverter(createDataSettings());
+      // Spaces and control characters are refused before the library sees them; the others make it throw inside.
+      expect(fresh.convert('bilirubin', q(1, 'mg dL\r\n"forged"'))).toEqual({ ok: false, reason: 'unit', detail: 'unit "mg dL\\r\\n\\"forged\\"" is not a UCUM code (UCUM codes are printable ASCII without spaces)' });
+      for (const unit of ["'e0()-", 'Cel%e(1)1', 'mg/\u0007dL']) expect(fresh.convert('bilirubin', q(1, unit))).toMatchObject({ ok: false, reason: 'unit' });
+      for (const spy of printed) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of printed) spy.mockRestore();
+    }
+    // The console is the console again afterwards.
+    expect(CONSOLE.every((name) => !jest.isMockFunction(console[name]))).toBe(true);
   });
 
   it('extreme values are never NaN that slips past the plausibility check', () => {

@@ -1,4 +1,4 @@
-import { jsonDepthExceeds } from '../../src/http/json-depth.js';
+import { jsonDepthExceeds, jsonTextDepthExceeds } from '../../src/http/json-depth.js';
 
 /** An object nested `levels` deep: {a:{a:...{}}}, the outermost object being level 1. */
 function nested(levels: number, inArrays = false): unknown {
@@ -32,5 +32,20 @@ describe('jsonDepthExceeds', () => {
   it('walks a very deep document without overflowing the stack', () => {
     expect(jsonDepthExceeds(nested(200_000), 1_000_000)).toBe(false);
     expect(jsonDepthExceeds(nested(200_000), 64)).toBe(true);
+  });
+});
+
+describe('jsonTextDepthExceeds (the same check on the UTF-8 text, before parsing)', () => {
+  const text = (value: unknown): Uint8Array => Buffer.from(JSON.stringify(value));
+
+  it('agrees with the check on the parsed document', () => {
+    for (const doc of [nested(20), nested(21), nested(20, true), nested(21, true), { a: 1, d: [1, 2, { e: true }], deep: nested(20) }, 'scalar', null, []]) {
+      for (const limit of [1, 19, 20, 21]) expect(jsonTextDepthExceeds(text(doc), limit)).toBe(jsonDepthExceeds(doc, limit));
+    }
+  });
+
+  it('does not count brackets inside strings, escaped quotes included, nor in multi-byte text', () => {
+    expect(jsonTextDepthExceeds(text({ a: '[[[[{{{{', b: 'quote \" then [[[[', c: 'é€😀[[[[' }), 1)).toBe(false);
+    expect(jsonTextDepthExceeds(text({ a: 'back\\', b: [[1]] }), 2)).toBe(true);
   });
 });
