@@ -1,7 +1,7 @@
 // Measures what hostile FHIR answers cost the built service (`dist/src/server.js`, started with `npm start`'s flags):
 // answer time of each hook call and the service's peak RSS (VmHWM), one fresh service process per scenario.
 // Usage: node scripts/fhir-abuse-probe.mjs [scenario ...]   (scenarios: endless steady drip bomb; default all)
-// Env: PROBE_CALLS (concurrent hook calls per scenario, default 10), PROBE_ENDLESS_CAP_MB (the endless stream stops
+// Env: PROBE_FHIR_TIMEOUT_MS / PROBE_HOOK_DEADLINE_MS (default 2000 / 3000), PROBE_CALLS (concurrent hook calls per scenario, default 10), PROBE_ENDLESS_CAP_MB (the endless stream stops
 // after this much per response, protecting a shared machine when the service does not stop it; default 2048).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -36,7 +36,7 @@ const scenarios = {
   },
   // One byte a second until STREAM_SECONDS.
   drip: (res, stop) => {
-    const tick = setInterval(() => (stop.done ? (clearInterval(tick), res.end()) : res.write(' ')), 1000);
+    const tick = setInterval(() => (stop.done ? (clearInterval(tick), res.end()) : res.write(' ')), Number(process.env.PROBE_DRIP_MS ?? 1000));
     res.on('close', () => clearInterval(tick));
   },
 };
@@ -70,8 +70,8 @@ function startFhir(mode) {
 
 async function startService() {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', '--heap-growing-percent=20', 'dist/src/server.js'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'development', LOG_LEVEL: 'error', FEEDBACK_DB: ':memory:', FHIR_TIMEOUT_MS: '2000', HOOK_DEADLINE_MS: '3000' },
+  const child = spawn(process.execPath, [...(process.env.PROBE_NO_FLAGS ? [] : ['--max-semi-space-size=4', '--heap-growing-percent=20']), 'dist/src/server.js'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: process.env.PROBE_NODE_ENV ?? 'development', LOG_LEVEL: 'error', FEEDBACK_DB: ':memory:', FHIR_TIMEOUT_MS: process.env.PROBE_FHIR_TIMEOUT_MS ?? '2000', HOOK_DEADLINE_MS: process.env.PROBE_HOOK_DEADLINE_MS ?? '3000' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   for (let i = 0; i < 100; i++) {
