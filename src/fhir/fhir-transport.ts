@@ -226,7 +226,13 @@ function exchange(url: URL, method: string, headers: OutgoingHttpHeaders, payloa
     const onAbort = (): void => settle(aborted());
     const tooLarge = (): FhirTransportError => new FhirTransportError('too-large', `the answer is larger than ${maxBytes} bytes`);
 
-    const req: ClientRequest = (url.protocol === 'https:' ? https : http).request(url, { method, headers, agent });
+    let req: ClientRequest;
+    try {
+      req = (url.protocol === 'https:' ? https : http).request(url, { method, headers, agent });
+    } catch {
+      // A header node:http refuses (a token with a line break): nothing was sent.
+      return reject(new FhirTransportError('network', 'the request could not be made'));
+    }
     signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error instanceof FhirTransportError) return settle(error);

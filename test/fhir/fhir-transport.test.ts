@@ -5,6 +5,7 @@
  */
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
 import request from 'supertest';
 import { compileValidators } from '../../src/cds-hooks/schemas.js';
@@ -146,6 +147,22 @@ describe('decompression bombs and encodings (10 calls at once)', () => {
     expect(res.body.issue[0].diagnostics).toMatch(/larger than 1048576 bytes/);
   });
 
+  it('a redirect is never followed (the token stays where it was sent)', async () => {
+    fhir = await startHostileFhir((path) => (path.startsWith('/fhir/Observation?') ? { kind: 'raw', status: 302, headers: { location: '/elsewhere/Observation' }, body: '' } : undefined));
+    const res = await post(service, hookBody(fhir.base));
+    expect(res.status).toBe(412);
+    expect(res.body.issue[0].diagnostics).toMatch(/^prefetch key "observations": FHIR server answered 302/);
+    expect(fhir.requests.filter((r) => r.path.startsWith('/elsewhere'))).toEqual([]);
+  });
+
+  it('a token node:http cannot send (a line break): 412, no crash, nothing sent', async () => {
+    fhir = await startHostileFhir(() => undefined);
+    const res = await post(service, { ...hookBody(fhir.base), fhirAuthorization: { access_token: 'abc\r\nX-Injected: 1', token_type: 'Bearer', expires_in: 300, scope: 'user/*.read', subject: 'hcc-cds' } });
+    expect(res.status).toBe(412);
+    expect(res.body.issue[0].diagnostics).toMatch(/could not be reached/);
+    expect(fhir.requests).toEqual([]);
+  });
+
   it('a corrupt gzip body is malformed data: 412 naming the key', async () => {
     fhir = await startHostileFhir({ kind: 'raw', headers: { 'content-encoding': 'gzip' }, body: Buffer.concat([bomb('gzip', 1000).subarray(0, 10), Buffer.from('not gzip at all')]) });
     const res = await post(service, hookBody(fhir.base));
@@ -267,5 +284,61 @@ describe('production: no loopback, link-local or private fhirServer unless allow
     expect(refused).toBeInstanceOf(FhirTransportError);
     expect((refused as FhirTransportError).kind).toBe('non-public-address');
     transport.close();
+  });
+});
+
+describe('the transport itself: settles once, cleans up', () => {
+  const transport = new FhirTransport({ maxResponseBytes: CAP, allowlist: [], production: false });
+  afterAll(() => transport.close());
+
+  it('an abort after the end changes nothing, and no abort listener is left on the signal', async () => {
+    fhir = await startHostileFhir(() => undefined);
+    const controller = new AbortController();
+    const patient = await transport.connection(fhir.base).request('GET', 'Patient/p1', { signal: controller.signal });
+    expect(patient).toMatchObject({ resourceType: 'Patient', id: 'p1' });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    controller.abort();
+    // The connection is still good for the next request.
+    expect(await transport.connection(fhir.base).request('GET', 'Patient/p1', { signal: new AbortController().signal })).toMatchObject({ id: 'p1' });
+  });
+
+  it('an abort while waiting for headers or in the body rejects at once, destroys the socket, and leaves no listener', async () => {
+    for (const shape of [{ kind: 'drip', everyMs: 1000 }, { kind: 'steady', bytes: 1000, everyMs: 10 }] as const) {
+      fhir = await startHostileFhir(shape);
+      const controller = new AbortController();
+      const pending = transport.connection(fhir.base).request('GET', 'Observation?patient=p1', { signal: controller.signal });
+      expect(await eventually(() => fhir!.open === 1)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      controller.abort();
+      const error = await pending.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FhirTransportError);
+      expect((error as FhirTransportError).kind).toBe('aborted');
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      expect(await eventually(() => fhir!.open === 0)).toBe(true);
+      expect(fhir.cut).toBe(1);
+      await fhir.close();
+    }
+    fhir = undefined;
+    // Before any answer: a server that accepts and never answers.
+    // Reads (so it sees the client hang up) and never answers.
+    const silent = createTcpServer((socket) => socket.resume());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const controller = new AbortController();
+    const pending = transport.connection(`http://127.0.0.1:${(silent.address() as AddressInfo).port}/fhir`).request('GET', 'Patient/p1', { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    expect(((await pending.catch((e: unknown) => e)) as FhirTransportError).kind).toBe('aborted');
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it('a signal already aborted sends nothing', async () => {
+    fhir = await startHostileFhir(() => undefined);
+    const error = await transport.connection(fhir.base).request('GET', 'Patient/p1', { signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect((error as FhirTransportError).kind).toBe('aborted');
+    expect(fhir.requests).toEqual([]);
+  });
+
+  it('never sends the token to another origin', async () => {
+    const error = await transport.connection('http://127.0.0.1:1/fhir', 'tok').request('GET', 'http://127.0.0.2:1/fhir/Patient/p1').catch((e: unknown) => e);
+    expect((error as FhirTransportError).kind).toBe('other-origin');
   });
 });
