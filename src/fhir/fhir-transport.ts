@@ -69,6 +69,15 @@ function publicOnlyLookup(hostname: string, options: LookupOptions, callback: (e
   });
 }
 
+/**
+ * Sockets that have a listener of ours for 'error'. A socket can still report an error after its request settled
+ * and let go of it (a connect refused or a TLS handshake broken just as the abort destroyed the request; nock's
+ * sockets do this routinely); with no listener that 'error' would crash the process. Once per socket: kept-alive
+ * sockets serve many requests.
+ */
+const listenedSockets = new WeakSet<object>();
+const ignore = (): void => undefined;
+
 const nonPublic = (): FhirTransportError => new FhirTransportError('non-public-address', 'the FHIR server is at a loopback, link-local or private address');
 const aborted = (): FhirTransportError => new FhirTransportError('aborted', 'the request was aborted');
 
@@ -234,6 +243,11 @@ function exchange(url: URL, method: string, headers: OutgoingHttpHeaders, payloa
       return reject(new FhirTransportError('network', 'the request could not be made'));
     }
     signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('socket', (socket) => {
+      if (listenedSockets.has(socket)) return;
+      listenedSockets.add(socket);
+      socket.on('error', ignore);
+    });
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error instanceof FhirTransportError) return settle(error);
       const code = typeof error.code === 'string' && /^[A-Z_]+$/.test(error.code) ? error.code : undefined;
