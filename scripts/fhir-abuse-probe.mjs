@@ -3,6 +3,8 @@
 // Usage: node scripts/fhir-abuse-probe.mjs [scenario ...]   (scenarios: endless steady drip bomb; default all)
 // Env: PROBE_FHIR_TIMEOUT_MS / PROBE_HOOK_DEADLINE_MS (default 2000 / 3000), PROBE_CALLS (concurrent hook calls per scenario, default 10), PROBE_ENDLESS_CAP_MB (the endless stream stops
 // after this much per response, protecting a shared machine when the service does not stop it; default 2048).
+// PROBE_DRIP_MS (drip interval, default 1000), PROBE_NODE_ENV (default development), PROBE_NO_FLAGS=1 (start without
+// npm start's Node flags; with them, the former fetch transport lost its abort while a body kept arriving).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
