@@ -59,6 +59,7 @@ export async function composeDeps(config: AppConfig, logger: Logger, options: Co
       hookDeadlineMs: config.hookDeadlineMs,
       fhirMaxPages: config.fhirMaxPages,
       fhirMaxResources: config.fhirMaxResources,
+      fhirMaxResponseBytes: config.fhirMaxResponseBytes,
       fhirServerAllowlist: config.fhirServerAllowlist,
       production: config.production,
       metrics,
@@ -95,6 +96,9 @@ export async function composeService(config: AppConfig, logger: Logger, options:
     app,
     feedback: deps.feedback,
     metrics: deps.metrics,
-    close: async () => deps.feedback.close(),
+    close: async () => {
+      deps.resolver.close?.();
+      deps.feedback.close();
+    },
   };
 }

@@ -31,6 +31,8 @@ export interface AppConfig {
   hookDeadlineMs: number;
   fhirMaxPages: number;
   fhirMaxResources: number;
+  /** Most bytes read from one FHIR answer, counted after decoding (gzip, deflate, br). */
+  fhirMaxResponseBytes: number;
   /** Base-URL prefixes that outbound FHIR requests may go to; empty = any. */
   fhirServerAllowlist: string[];
   timeZone: string;
@@ -128,6 +130,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     hookDeadlineMs: intVar(env, 'HOOK_DEADLINE_MS', fhirTimeoutMs + 1000, 1),
     fhirMaxPages: intVar(env, 'FHIR_MAX_PAGES', 10, 1),
     fhirMaxResources: intVar(env, 'FHIR_MAX_RESOURCES', 5000, 1),
+    fhirMaxResponseBytes: intVar(env, 'FHIR_MAX_RESPONSE_BYTES', 16 * 1024 * 1024, 1024),
     fhirServerAllowlist: listVar(env, 'FHIR_SERVER_ALLOWLIST'),
     timeZone,
     cdsClientsFile: pathVar(env, 'CDS_CLIENTS_FILE'),

@@ -32,4 +32,6 @@ export interface ResolvedData {
  */
 export interface DataResolver {
   resolve(service: ServiceDefinition, request: HookRequest, deadline: AbortSignal): Promise<ResolvedData>;
+  /** Releases pooled connections (service shutdown). */
+  close?(): void;
 }

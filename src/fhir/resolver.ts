@@ -3,9 +3,9 @@
  * (contract.md §4; cds-hooks-conformance.md §1.C-§1.E).
  *
  * Per key: usable prefetch -> used; `null` or an empty Bundle -> known-empty (never refetched); absent,
- * an OperationOutcome, or a Bundle holding one -> fetched with fhir-kit-client. All fetches start together
- * (one wave) over Node fetch's kept-alive connections; each request has FHIR_TIMEOUT_MS combined with the
- * call's deadline. `next` links are followed within FHIR_MAX_PAGES / FHIR_MAX_RESOURCES per key; data cut
+ * an OperationOutcome, or a Bundle holding one -> fetched with fhir-kit-client over our own transport
+ * (fhir-transport.ts: bounded bodies, kept-alive connections per origin). All fetches start together (one wave);
+ * each request has FHIR_TIMEOUT_MS combined with the call's deadline. `next` links are followed within FHIR_MAX_PAGES / FHIR_MAX_RESOURCES per key; data cut
  * off is reported as a `truncated` gap. A required key that cannot be had -> HttpError 412 naming the key
  * and why (never a URL or a token); an optional key -> an `unavailable` gap.
  */
@@ -18,6 +18,8 @@ import type { ServiceDefinition } from '../cds-hooks/service-registry.js';
 import type { HookRequest, PrefetchValue } from '../cds-hooks/types.js';
 import type { Metrics } from '../http/metrics.js';
 import { HttpError, type Issue } from '../http/operation-outcome.js';
+import { FhirTransport, FhirTransportError } from './fhir-transport.js';
+import { ServerAllowlist } from './outbound-policy.js';
 import type { DataGap } from './record.js';
 import type { DataResolver, ResolvedData, ResolvedKey } from './resolved-data.js';
 
@@ -26,6 +28,8 @@ export interface ResolverOptions {
   hookDeadlineMs: number;
   fhirMaxPages: number;
   fhirMaxResources: number;
+  /** Most bytes read from one FHIR answer, counted after decoding. */
+  fhirMaxResponseBytes: number;
   /** Base-URL prefixes outbound requests may go to; empty = any. */
   fhirServerAllowlist: readonly string[];
   /** Production: only https FHIR servers. */
@@ -34,7 +38,7 @@ export interface ResolverOptions {
   logger?: Logger;
 }
 
-type FetchOutcome = 'ok' | 'http_4xx' | 'http_5xx' | 'timeout' | 'network' | 'malformed' | 'refused';
+type FetchOutcome = 'ok' | 'http_4xx' | 'http_5xx' | 'timeout' | 'network' | 'malformed' | 'refused' | 'too_large';
 
 /** Why a key could not be had; `message` is safe to show (no URL, no token). */
 class KeyFailure extends Error {
@@ -107,7 +111,11 @@ export function readPage(value: Record<string, unknown>): Page | { problem: stri
 }
 
 /** Why outbound requests to this server are refused, or undefined when it may be used. */
-export function serverProblem(fhirServer: string | undefined, options: Pick<ResolverOptions, 'fhirServerAllowlist' | 'production'>): { message: string; refused: boolean } | undefined {
+export function serverProblem(
+  fhirServer: string | undefined,
+  options: Pick<ResolverOptions, 'fhirServerAllowlist' | 'production'>,
+  allowlist = new ServerAllowlist(options.fhirServerAllowlist),
+): { message: string; refused: boolean } | undefined {
   if (fhirServer === undefined || fhirServer === '') return { message: 'no fhirServer was given to fetch it from', refused: false };
   let url: URL;
   try {
@@ -118,18 +126,10 @@ export function serverProblem(fhirServer: string | undefined, options: Pick<Reso
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return { message: 'fhirServer is not an http(s) URL', refused: true };
   if (url.username !== '' || url.password !== '') return { message: 'fhirServer must not carry credentials', refused: true };
   if (options.production && url.protocol !== 'https:') return { message: 'fhirServer must use https in production', refused: true };
-  if (options.fhirServerAllowlist.length > 0 && !options.fhirServerAllowlist.some((prefix) => underPrefix(fhirServer, prefix))) {
+  if (allowlist.configured && !allowlist.allows(url)) {
     return { message: 'fhirServer is not on FHIR_SERVER_ALLOWLIST; no request was made', refused: true };
   }
   return undefined;
-}
-
-/** `https://a.org/fhir` allows `https://a.org/fhir` and `https://a.org/fhir/r4`, not `https://a.org/fhirevil` or `https://a.org.evil`. */
-function underPrefix(server: string, prefix: string): boolean {
-  if (!server.startsWith(prefix)) return false;
-  if (server.length === prefix.length || prefix.endsWith('/')) return true;
-  const next = server[prefix.length];
-  return next === '/' || next === '?';
 }
 
 /** One hook call's outbound state: one client, counters, a fail-fast switch. */
@@ -143,26 +143,40 @@ class Call {
   constructor(
     readonly request: HookRequest,
     readonly deadline: AbortSignal,
+    private readonly transport: FhirTransport,
   ) {}
 
   fhirClient(): Client {
     if (!this.client) {
       const token = this.request.fhirAuthorization?.access_token;
-      this.client = new Client({ baseUrl: this.request.fhirServer as string, ...(typeof token === 'string' && token !== '' ? { bearerToken: token } : {}) });
+      const baseUrl = this.request.fhirServer as string;
+      // Client.request(...) hands every request to httpClient.request(method, url, options, body), the contract
+      // FhirConnection implements; the field is typed readonly, but fhir-kit-client exposes it for this.
+      const httpClient = this.transport.connection(baseUrl, typeof token === 'string' && token !== '' ? token : undefined);
+      this.client = Object.assign(new Client({ baseUrl }), { httpClient });
     }
     return this.client;
   }
 }
 
 export class FhirDataResolver implements DataResolver {
-  constructor(private readonly options: ResolverOptions) {}
+  /** Kept for the life of the service: its kept-alive connections serve every hook call. */
+  private readonly transport: FhirTransport;
+
+  constructor(private readonly options: ResolverOptions) {
+    this.transport = new FhirTransport({ maxResponseBytes: options.fhirMaxResponseBytes, allowlist: options.fhirServerAllowlist, production: options.production });
+  }
+
+  close(): void {
+    this.transport.close();
+  }
 
   async resolve(service: ServiceDefinition, request: HookRequest, deadline: AbortSignal): Promise<ResolvedData> {
-    const call = new Call(request, deadline);
+    const call = new Call(request, deadline, this.transport);
     const values = tokenValues(request.context);
     const optional = new Set(service.optionalPrefetch ?? []);
     const keys = Object.keys(service.prefetch);
-    const problem = serverProblem(request.fhirServer, this.options);
+    const problem = serverProblem(request.fhirServer, this.options, this.transport.allowlist);
     // Each request in flight (one per key at most) listens to both signals; a site's hooks may have more keys than
     // Node's default of 10 listeners, which would print a MaxListenersExceededWarning on every call.
     setMaxListeners(Math.max(10, keys.length), deadline, call.cancel.signal);
@@ -333,8 +347,8 @@ export class FhirDataResolver implements DataResolver {
     try {
       let body: unknown;
       try {
-        // redirect 'error': a redirect could carry the bearer token to another server.
-        body = await call.fhirClient().request(url, { options: { signal, redirect: 'error' } });
+        // The transport never follows a redirect (it could carry the bearer token to another server).
+        body = await call.fhirClient().request(url, { options: { signal } });
       } catch (error) {
         const failure = this.describe(error, timeout, call);
         outcome = failure.outcome;
@@ -376,6 +390,7 @@ export class FhirDataResolver implements DataResolver {
     if (call.deadline.aborted) return { error: new KeyFailure(`the hook call's deadline (${this.options.hookDeadlineMs} ms) passed`, 'timeout'), outcome: 'timeout' };
     if (timeout.timedOut) return { error: new KeyFailure(`the FHIR server did not answer within ${this.options.fhirTimeoutMs} ms (FHIR_TIMEOUT_MS)`, 'timeout'), outcome: 'timeout' };
     if (call.cancel.signal.aborted) return { error: new KeyFailure('cancelled', 'incomplete', true), outcome: 'network' };
+    if (error instanceof FhirTransportError) return this.describeTransport(error);
     const status = isObject(error) && isObject(error.response) ? error.response.status : undefined;
     if (typeof status === 'number') {
       if (status >= 200 && status < 300) return { error: new KeyFailure('the FHIR server sent a body that is not JSON'), outcome: 'malformed' };
@@ -385,6 +400,27 @@ export class FhirDataResolver implements DataResolver {
     const cause = isObject(error) && isObject(error.cause) ? error.cause : undefined;
     const code = cause && typeof cause.code === 'string' && /^[A-Z_]+$/.test(cause.code) ? ` (${cause.code})` : '';
     return { error: new KeyFailure(`the FHIR server could not be reached${code}`), outcome: 'network' };
+  }
+
+  private describeTransport(error: FhirTransportError): { error: KeyFailure; outcome: FetchOutcome } {
+    switch (error.kind) {
+      case 'too-large':
+        return { error: new KeyFailure(`the FHIR server's answer is larger than ${this.options.fhirMaxResponseBytes} bytes (FHIR_MAX_RESPONSE_BYTES)`, 'too-costly'), outcome: 'too_large' };
+      case 'non-public-address':
+        return {
+          error: new KeyFailure('fhirServer is at a loopback, link-local or private address, refused in production unless on FHIR_SERVER_ALLOWLIST; it was not contacted', 'security'),
+          outcome: 'refused',
+        };
+      case 'outside-allowlist':
+        return { error: new KeyFailure('the request would leave the base paths of FHIR_SERVER_ALLOWLIST; no request was made', 'security'), outcome: 'refused' };
+      case 'other-origin':
+        return { error: new KeyFailure('the request would go to another server than fhirServer; no request was made', 'security'), outcome: 'refused' };
+      case 'undecodable':
+        return { error: new KeyFailure('the FHIR server sent a body that could not be decoded (Content-Encoding)'), outcome: 'malformed' };
+      case 'aborted':
+      case 'network':
+        return { error: new KeyFailure(`the FHIR server could not be reached${error.code ? ` (${error.code})` : ''}`), outcome: 'network' };
+    }
   }
 
   private count(resourceType: string, outcome: FetchOutcome, seconds: number): void {

@@ -35,7 +35,7 @@ export class Metrics {
 
   readonly fhirRequests = new Counter({
     name: 'hcc_cds_fhir_requests_total',
-    help: 'Outbound FHIR requests, by resource type and outcome (ok, http_4xx, http_5xx, timeout, network, malformed, refused)',
+    help: 'Outbound FHIR requests, by resource type and outcome (ok, http_4xx, http_5xx, timeout, network, malformed, refused, too_large)',
     labelNames: ['resource_type', 'outcome'] as const,
     registers: [this.registry],
   });

@@ -112,7 +112,8 @@ describe('FHIR road: failures end in 412 within FHIR_TIMEOUT_MS (300 ms) plus a 
     ['malformed JSON', (i) => i.reply(200, '{"resourceType": "Bundle", ', { 'content-type': 'application/fhir+json' }), /not JSON/],
     ['not a Bundle', (i) => i.reply(200, { resourceType: 'Patient', id: 'p1' }), /sent a Patient, not a Bundle/],
     ['a JSON array', (i) => i.reply(200, [1, 2]), /not a FHIR resource/],
-    ['network error', (i) => i.replyWithError({ code: 'ECONNRESET', message: `socket hang up ${BASE}/Observation?patient=p1` }), /could not be reached/],
+    // An Error instance: nock loses a plain-object error on node:http requests (the request would just hang).
+    ['network error', (i) => i.replyWithError(Object.assign(new Error(`socket hang up ${BASE}/Observation?patient=p1`), { code: 'ECONNRESET' })), /could not be reached/],
   ];
   it.each(cases)('%s', async (_name, reply, message) => {
     reply(nock(FHIR).get(obsPath));
@@ -193,6 +194,8 @@ describe('FHIR road: kept-alive connections', () => {
     server.on('connection', () => connections++);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
+    // nock hands every node:http request an agent of its own, so nothing could be pooled while it is active.
+    nock.restore();
     try {
       const payload = body({ prefetch: {}, server: `http://127.0.0.1:${port}/fhir` });
       await call(payload).expect(200);
@@ -202,6 +205,7 @@ describe('FHIR road: kept-alive connections', () => {
       expect(afterFirst).toBeLessThanOrEqual(PV_KEYS.length);
       expect(connections).toBe(afterFirst);
     } finally {
+      nock.activate();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }

@@ -23,7 +23,7 @@ const resources = loadFixture('parity-patient.json', TODAY);
 const observations = resources.filter((r) => r.resourceType === 'Observation');
 
 const resolver = (options: Partial<ResolverOptions> = {}) =>
-  new FhirDataResolver({ fhirTimeoutMs: 500, hookDeadlineMs: 1500, fhirMaxPages: 10, fhirMaxResources: 5000, fhirServerAllowlist: [], production: false, ...options });
+  new FhirDataResolver({ fhirTimeoutMs: 500, hookDeadlineMs: 1500, fhirMaxPages: 10, fhirMaxResources: 5000, fhirMaxResponseBytes: 16 * 1024 * 1024, fhirServerAllowlist: [], production: false, ...options });
 const hookRequest = (prefetch: Record<string, unknown>, server: string | null = BASE): HookRequest => ({
   hook: 'patient-view',
   hookInstance: 'x',

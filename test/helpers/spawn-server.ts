@@ -12,9 +12,12 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts the built server (dist/src/server.js, built by `npm test`) on a free port; resolves once it listens. */
-export function startBuiltServer(env: Record<string, string> = {}, timeoutMs = 10_000): Promise<RunningServer> {
-  const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'dist', 'src', 'server.js')], {
+/**
+ * Starts the built server (dist/src/server.js, built by `npm test`) on a free port; resolves once it listens.
+ * `nodeFlags`: e.g. startFlags(), to run it exactly as `npm start` does.
+ */
+export function startBuiltServer(env: Record<string, string> = {}, timeoutMs = 10_000, nodeFlags: string[] = []): Promise<RunningServer> {
+  const child = spawn(process.execPath, [...nodeFlags, join(PACKAGE_ROOT, 'dist', 'src', 'server.js')], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -52,7 +52,7 @@ describe('every fixture on the FHIR-server road (no prefetch) against a real FHI
 });
 
 describe('both roads give the same PatientRecord', () => {
-  const resolver = new FhirDataResolver({ fhirTimeoutMs: 5000, hookDeadlineMs: 10000, fhirMaxPages: 10, fhirMaxResources: 5000, fhirServerAllowlist: [], production: false });
+  const resolver = new FhirDataResolver({ fhirTimeoutMs: 5000, hookDeadlineMs: 10000, fhirMaxPages: 10, fhirMaxResources: 5000, fhirMaxResponseBytes: 16 * 1024 * 1024, fhirServerAllowlist: [], production: false });
   const builder = new PatientRecordBuilder(builtInValueSets(), createDataSettings(), 'UTC');
   const patientView = registry.services.find((s) => s.hook === 'patient-view')!;
 
