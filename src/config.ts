@@ -141,7 +141,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     valueSetFile: pathVar(env, 'VALUE_SET_FILE'),
     afpNgPerIu: positiveNumberVar(env, 'AFP_NG_PER_IU', 1.21),
     corsOrigins: corsList.length === 0 || corsList.includes('*') ? '*' : corsList,
-    bodyLimitBytes: intVar(env, 'BODY_LIMIT_BYTES', 2 * 1024 * 1024, 1024),
+    bodyLimitBytes: intVar(env, 'BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024),
     maxJsonDepth: intVar(env, 'MAX_JSON_DEPTH', 64, 8),
     maxDraftOrders: intVar(env, 'MAX_DRAFT_ORDERS', 200, 1),
     maxSelections: intVar(env, 'MAX_SELECTIONS', 200, 1),

@@ -82,6 +82,8 @@ export const formatNumber = (value: number): string => (Number.isSafeInteger(val
 /** The unit as sent, for a message: `unit "µmol/L"`; an annotation-only code (`{copies}`) has no unit to show. */
 function shownUnit(unit: string): string {
   if (unit === NO_UNIT) return 'no unit';
+  // Not UCUM at all: shown exactly as sent, escaped, so that what the EHR sent can be found.
+  if (!UCUM_CHARACTERS.test(unit)) return `unit ${quoted(unit)}`;
   const text = unitText(unit);
   return text ? `unit ${quoted(text)}` : 'a unit annotation without a unit';
 }
