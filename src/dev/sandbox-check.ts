@@ -127,8 +127,11 @@ export async function runSandboxCheck(options: SandboxCheckOptions = {}): Promis
   let client: RunningCdsClient | undefined;
   let browser: Browser | undefined;
   try {
-    const entry = loadManifest().fixtures.find((fixture) => fixture.patientId === patientId);
+    const fixtures = loadManifest().fixtures;
+    const withCards = fixtures.filter((fixture) => fixture.expected[HOOK].alerts.length + fixture.expected[HOOK].info.length > 0).map((fixture) => fixture.patientId);
+    const entry = fixtures.find((fixture) => fixture.patientId === patientId);
     if (!entry) fail(`${patientId} is not a fixture patient (patientId column of fhir-fixtures/manifest.json)`);
+    if (!withCards.includes(patientId)) fail(`${patientId} has no ${HOOK} cards to accept or dismiss; use one of ${withCards.join(', ')}`);
     const expected = entry.expected[HOOK];
 
     fhir = await startFhirServer();

@@ -52,10 +52,12 @@ describeBrowser('sandbox:check round trip in headless Chromium', () => {
 });
 
 describe('sandbox:check reports what went wrong', () => {
-  it('names a patient that is not a fixture, without starting anything', async () => {
+  it('names a patient that is not a fixture, or has no patient-view card, without starting anything', async () => {
     const report = await runSandboxCheck({ patientId: 'no-such-patient' });
     expect(report.ok).toBe(false);
     expect(report.failure).toMatch(/no-such-patient is not a fixture patient/);
+    const noCards = await runSandboxCheck({ patientId: 'hcc-tace-cpc' });
+    expect(noCards.failure).toMatch(/hcc-tace-cpc has no patient-view cards to accept or dismiss; use one of .*hcc-surv-overdue/);
   });
 
   it('compares rendered cards with the manifest: alerts exactly, info present', () => {
