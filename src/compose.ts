@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type express from 'express';
+import type { Registry } from 'prom-client';
 import { calendarDate } from './calendar.js';
 import type { AppConfig } from './config.js';
 import { compileValidators } from './cds-hooks/schemas.js';
@@ -29,8 +30,8 @@ export interface ComposeOptions {
   defaultMetrics?: boolean;
   /** More routes, mounted before the 404 handler (the benchmark's Express floor). */
   extraRoutes?: (app: express.Express) => void;
-  /** Prometheus text of every worker (the cluster primary aggregates); default: this process's registry. */
-  metricsText?: () => Promise<string>;
+  /** Prometheus text of every worker (the cluster primary aggregates), given this process's registry; default: that registry's. */
+  metricsText?: (local: Registry) => Promise<string>;
 }
 
 export interface ComposedService {
@@ -82,7 +83,7 @@ export async function composeDeps(config: AppConfig, logger: Logger, options: Co
     feedback: store.feedback,
     store,
     readiness: new Readiness(store),
-    metricsText: options.metricsText,
+    metricsText: options.metricsText ? () => options.metricsText!(metrics.registry) : undefined,
     metrics,
     auth,
     logger,
