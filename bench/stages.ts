@@ -72,7 +72,7 @@ export async function measureStages(iterations: number): Promise<StageRow[]> {
     const stages = STAGES.map((name, i) => ({ name, micros: (spent[i]! * 1000) / iterations }));
     rows.push({ scenario, stages, totalMicros: stages.reduce((sum, s) => sum + s.micros, 0), requestBytes: payload.length, responseBytes, cards });
   }
-  await deps.feedback.close();
+  await deps.store.close();
   return rows;
 }
 

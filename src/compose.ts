@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type express from 'express';
+import type { Registry } from 'prom-client';
 import { calendarDate } from './calendar.js';
 import type { AppConfig } from './config.js';
-import { FeedbackStore } from './cds-hooks/feedback-store.js';
 import { compileValidators } from './cds-hooks/schemas.js';
 import { loadServiceRegistry } from './cds-hooks/service-registry.js';
 import { PatientRecordBuilder } from './fhir/build-record.js';
@@ -17,6 +17,9 @@ import { Metrics } from './http/metrics.js';
 import { ConsensusKnowledgeBase } from './knowledge/engine.js';
 import { loadSettings } from './knowledge/site-policy.js';
 import { previewRoutes } from './preview/routes.js';
+import { openStore } from './store/open-store.js';
+import { Readiness } from './store/readiness.js';
+import type { FeedbackRepository, Store } from './store/types.js';
 
 export interface ComposeOptions {
   /** Fixed clock for tests and demos. */
@@ -27,11 +30,15 @@ export interface ComposeOptions {
   defaultMetrics?: boolean;
   /** More routes, mounted before the 404 handler (the benchmark's Express floor). */
   extraRoutes?: (app: express.Express) => void;
+  /** Prometheus text of every worker (the cluster primary aggregates), given this process's registry; default: that registry's. */
+  metricsText?: (local: Registry) => Promise<string>;
 }
 
 export interface ComposedService {
   app: express.Express;
-  feedback: FeedbackStore;
+  feedback: FeedbackRepository;
+  store: Store;
+  readiness: Readiness;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -43,11 +50,12 @@ export async function composeDeps(config: AppConfig, logger: Logger, options: Co
   const settings = loadSettings(config.sitePolicyFile);
   const registry = loadServiceRegistry(config.hooksDir, validators);
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics });
-  const auth = options.auth ?? (await createClientAuthenticator(config, { metrics, logger }, options.authOptions));
+  // The store before the authenticator: the JWT replay cache lives in it (shared when DATABASE_URL is set).
+  const store = await openStore(config, { logger, registry: metrics.registry, now: options.authOptions?.now });
+  const auth = options.auth ?? (await createClientAuthenticator(config, { metrics, logger }, { replayStore: store.replay, ...options.authOptions }));
   const valueSets = loadValueSets(config.valueSetFile);
   const dataSettings = createDataSettings({ afpNgPerIu: config.afpNgPerIu });
   const knowledge = new ConsensusKnowledgeBase(settings, (code) => valueSets.isTaceCode(code));
-  const feedback = new FeedbackStore(config.feedbackDbPath);
   const now = options.now ?? (() => new Date());
 
   const deps: AppDeps = {
@@ -72,7 +80,10 @@ export async function composeDeps(config: AppConfig, logger: Logger, options: Co
     maxDraftOrders: config.maxDraftOrders,
     maxSelections: config.maxSelections,
     maxBundleEntries: config.maxBundleEntries,
-    feedback,
+    feedback: store.feedback,
+    store,
+    readiness: new Readiness(store),
+    metricsText: options.metricsText ? () => options.metricsText!(metrics.registry) : undefined,
     metrics,
     auth,
     logger,
@@ -95,10 +106,12 @@ export async function composeService(config: AppConfig, logger: Logger, options:
   return {
     app,
     feedback: deps.feedback,
+    store: deps.store,
+    readiness: deps.readiness,
     metrics: deps.metrics,
     close: async () => {
       deps.resolver.close?.();
-      deps.feedback.close();
+      await deps.store.close();
     },
   };
 }

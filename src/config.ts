@@ -54,6 +54,15 @@ export interface AppConfig {
   maxFeedbackItems: number;
   maxBundleEntries: number;
   previewEnabled: boolean;
+  /** PostgreSQL for shared state (feedback, card log, snoozes, JWT replay cache); unset = the embedded SQLite store. */
+  databaseUrl?: string;
+  databasePoolMax: number;
+  databaseConnectTimeoutMs: number;
+  databaseStatementTimeoutMs: number;
+  /** How long start-up waits for DATABASE_URL to answer before giving up. */
+  databaseStartupTimeoutMs: number;
+  /** Worker processes serving one port (node:cluster). */
+  webConcurrency: number;
 }
 
 export class ConfigError extends Error {}
@@ -116,6 +125,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const corsList = listVar(env, 'CORS_ORIGINS');
   const jwtMaxLifetimeSec = intVar(env, 'JWT_MAX_LIFETIME_SEC', 300, 1);
   if (jwtMaxLifetimeSec > 3600) throw new ConfigError(`JWT_MAX_LIFETIME_SEC must be at most 3600 (CDS Hooks: no more than an hour), got "${jwtMaxLifetimeSec}"`);
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL (unset for the embedded SQLite store)');
+  }
+  const webConcurrency = intVar(env, 'WEB_CONCURRENCY', 1, 1);
+  if (webConcurrency > 64) throw new ConfigError(`WEB_CONCURRENCY must be at most 64, got "${webConcurrency}"`);
   return {
     port,
     host: env.HOST?.trim() || '0.0.0.0',
@@ -148,5 +163,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     maxFeedbackItems: intVar(env, 'MAX_FEEDBACK_ITEMS', 1000, 1),
     maxBundleEntries: intVar(env, 'MAX_BUNDLE_ENTRIES', 10000, 1),
     previewEnabled: !production && env.PREVIEW_ENABLED?.trim() !== 'false',
+    databaseUrl,
+    databasePoolMax: intVar(env, 'DATABASE_POOL_MAX', 10, 1),
+    databaseConnectTimeoutMs: intVar(env, 'DATABASE_CONNECT_TIMEOUT_MS', 2000, 100),
+    databaseStatementTimeoutMs: intVar(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100),
+    databaseStartupTimeoutMs: intVar(env, 'DATABASE_STARTUP_TIMEOUT_MS', 60_000, 0),
+    webConcurrency,
   };
 }

@@ -1,21 +1,29 @@
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { composeService } from './compose.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './http/logger.js';
 import { ServiceDefinitionError } from './cds-hooks/service-registry.js';
+import { announceListening, clusterMetricsText, runPrimary, shareMetricsWithPrimary } from './store/cluster.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  // Under WEB_CONCURRENCY each worker's lines say which worker wrote them.
+  const logger = cluster.isWorker ? createLogger(config.logLevel).child({ worker: cluster.worker?.id }) : createLogger(config.logLevel);
   if (!config.cdsClientsFile) {
     if (config.production && !config.allowUnauthenticated) {
       throw new ConfigError('NODE_ENV=production needs CDS_CLIENTS_FILE (or CDS_ALLOW_UNAUTHENTICATED=true to run open on purpose)');
     }
-    logger.warn('CDS client authentication is OFF (no CDS_CLIENTS_FILE): any caller can invoke the services');
+    if (!cluster.isWorker) logger.warn('CDS client authentication is OFF (no CDS_CLIENTS_FILE): any caller can invoke the services');
   }
-  const service = await composeService(config, logger);
+  if (config.webConcurrency > 1 && cluster.isPrimary) {
+    await runPrimary(config, logger, SHUTDOWN_GRACE_MS);
+    return;
+  }
+  const service = await composeService(config, logger, cluster.isWorker ? { metricsText: clusterMetricsText } : {});
+  if (cluster.isWorker) shareMetricsWithPrimary(service.metrics.registry);
   const server: Server = service.app.listen(config.port, config.host);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -26,12 +34,18 @@ async function main(): Promise<void> {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ port, publicBaseUrl: config.publicBaseUrl, nodeEnv: config.nodeEnv, timeZone: config.timeZone }, 'hcc-cds listening');
+  if (cluster.isWorker) {
+    logger.info({ port }, 'worker listening');
+    announceListening(port);
+  } else {
+    logger.info({ port, publicBaseUrl: config.publicBaseUrl, nodeEnv: config.nodeEnv, timeZone: config.timeZone }, 'hcc-cds listening');
+  }
 
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
+    service.readiness.drain();
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     const force = setTimeout(() => {
       logger.error('in-flight requests did not finish in time; exiting');
@@ -52,6 +66,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // A worker whose primary is gone (killed) stops too, rather than serving unsupervised.
+  if (cluster.isWorker) process.on('disconnect', () => shutdown('primary gone'));
 }
 
 main().catch((error: unknown) => {

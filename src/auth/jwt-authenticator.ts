@@ -131,6 +131,8 @@ export class JwtClientAuthenticator implements ClientAuthenticator {
     try {
       await this.verify(req.headers.authorization, audience);
     } catch (error) {
+      // The replay store could not be asked (a 503 StoreUnavailableError): refused, but not the client's fault.
+      if (error instanceof HttpError) throw error;
       const reason: AuthFailureReason = error instanceof AuthFailure ? error.reason : reasonOf(error);
       this.metrics?.authFailures.inc({ reason });
       // The message is the reason code only: app.ts logs it and answers a bare "unauthorized".

@@ -4,7 +4,6 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { performance } from 'node:perf_hooks';
 import type { AppConfig } from '../config.js';
-import type { FeedbackStore } from '../cds-hooks/feedback-store.js';
 import { checkArrayLimit, handleHookCall, schemaViolation, type HookCallDeps } from '../cds-hooks/hook-call.js';
 import type { FeedbackItem } from '../cds-hooks/types.js';
 import type { ClientAuthenticator } from './client-auth.js';
@@ -13,10 +12,16 @@ import { scrubMessage } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { badRequest, HttpError, notFound, operationOutcome } from './operation-outcome.js';
 import { collapseRepeatedSlashesMiddleware } from './repeated-slashes.js';
+import type { Readiness } from '../store/readiness.js';
+import type { FeedbackRepository, Store } from '../store/types.js';
 
 export interface AppDeps extends HookCallDeps {
   config: AppConfig;
-  feedback: FeedbackStore;
+  feedback: FeedbackRepository;
+  store: Store;
+  readiness: Readiness;
+  /** Prometheus text of every worker under WEB_CONCURRENCY > 1; default: this process's registry. */
+  metricsText?: () => Promise<string>;
   metrics: Metrics;
   auth: ClientAuthenticator;
   logger: Logger;
@@ -88,7 +93,7 @@ export function createApp(deps: AppDeps): express.Express {
       const labels = { route: note.route, service: note.service ?? '', status: String(res.statusCode) };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, seconds);
-      if (note.route === 'healthz' || note.route === 'metrics') return;
+      if (note.route === 'healthz' || note.route === 'readyz' || note.route === 'metrics') return;
       logger.info(
         {
           method: req.method,
@@ -157,9 +162,17 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ status: 'ok' });
   });
 
+  // Readiness (contract §8): start-up done and the store answers; 503 OperationOutcome otherwise. /healthz is liveness.
+  app.get('/readyz', async (_req, res) => {
+    notes(res).route = 'readyz';
+    const problem = await deps.readiness.problem();
+    if (problem) res.status(503).json(operationOutcome([{ code: 'transient', diagnostics: `not ready: ${problem}` }]));
+    else res.json({ status: 'ready' });
+  });
+
   app.get('/metrics', async (_req, res) => {
     notes(res).route = 'metrics';
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    res.type(metrics.registry.contentType).send(await (deps.metricsText?.() ?? metrics.registry.metrics()));
   });
 
   app.get('/cds-services', authenticate('discovery'), (_req, res) => {
@@ -183,7 +196,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ cards: result.cards });
   });
 
-  app.post('/cds-services/:id/feedback', authenticate('feedback'), json, checkDepth, (req, res) => {
+  app.post('/cds-services/:id/feedback', authenticate('feedback'), json, checkDepth, async (req, res) => {
     const id = String(req.params.id);
     if (!deps.registry.find(id)) throw notFound(`no CDS service with id "${id}"`);
     if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
@@ -192,16 +205,17 @@ export function createApp(deps: AppDeps): express.Express {
     checkArrayLimit((req.body as { feedback?: unknown }).feedback, config.maxFeedbackItems, 'feedback', 'feedback');
     if (!deps.validators.feedback(req.body)) throw schemaViolation(deps.validators.feedback, '');
     const items = (req.body as { feedback: FeedbackItem[] }).feedback;
-    const added = deps.feedback.add(id, items);
+    // Answered only after the commit; a store that cannot commit is a 503 (StoreUnavailableError), never a 200.
+    const added = await deps.feedback.add(id, items);
     for (const item of items) metrics.feedback.inc({ service: id, outcome: item.outcome });
     logger.debug({ serviceId: id, items: items.length, added }, 'feedback stored');
     res.json({});
   });
 
-  app.get('/cds-services/:id/feedback', authenticate('feedback'), (req, res) => {
+  app.get('/cds-services/:id/feedback', authenticate('feedback'), async (req, res) => {
     const id = String(req.params.id);
     if (!deps.registry.find(id)) throw notFound(`no CDS service with id "${id}"`);
-    res.json({ feedback: deps.feedback.list(id) });
+    res.json({ feedback: await deps.feedback.list(id) });
   });
 
   deps.extraRoutes?.(app);
@@ -211,7 +225,7 @@ export function createApp(deps: AppDeps): express.Express {
     [/^\/cds-services\/?$/, 'GET, OPTIONS'],
     [/^\/cds-services\/[^/]+\/feedback\/?$/, 'GET, POST, OPTIONS'],
     [/^\/cds-services\/[^/]+\/?$/, 'POST, OPTIONS'],
-    [/^\/(healthz|metrics)\/?$/, 'GET'],
+    [/^\/(healthz|readyz|metrics)\/?$/, 'GET'],
   ];
   app.use((req, res) => {
     const match = allowed.find(([pattern]) => pattern.test(req.path));

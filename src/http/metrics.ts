@@ -68,6 +68,8 @@ export class Metrics {
     help: 'Live JWT ids remembered against replay, by issuer (compare with JWT_REPLAY_QUOTA_PER_ISSUER)',
     labelNames: ['issuer'] as const,
     registers: [this.registry],
+    // Workers sharing a replay store each see the same count: across workers the largest, not the sum.
+    aggregator: 'max',
   });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {

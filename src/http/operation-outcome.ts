@@ -12,6 +12,7 @@ export type IssueCode =
   | 'processing'
   | 'exception'
   | 'timeout'
+  | 'transient'
   | 'incomplete'
   | 'too-costly'
   | 'informational';
