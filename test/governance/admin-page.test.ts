@@ -93,7 +93,12 @@ describeBrowser('the admin page in headless Chromium', () => {
 
   const chartData = (page: Page, id: string) =>
     page.evaluate((canvasId) => {
-      const chart = (window as unknown as { Chart: { getChart(c: unknown): { data: { labels: unknown[]; datasets: Array<{ label: string; data: number[] }> } } | undefined } }).Chart.getChart(document.getElementById(canvasId));
+      // Runs in the page (no DOM types in this project's compiler settings).
+      const page = globalThis as unknown as {
+        Chart: { getChart(canvas: unknown): { data: { labels: unknown[]; datasets: Array<{ label: string; data: number[] }> } } | undefined };
+        document: { getElementById(id: string): unknown };
+      };
+      const chart = page.Chart.getChart(page.document.getElementById(canvasId));
       return chart ? { labels: chart.data.labels as string[], datasets: chart.data.datasets.map((d) => ({ label: d.label, data: [...d.data] })) } : undefined;
     }, id);
 

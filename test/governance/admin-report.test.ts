@@ -178,7 +178,8 @@ describe('the admin endpoints refuse what they should', () => {
   it('401 OperationOutcome without the token, with a wrong one, or with a CDS client JWT', async () => {
     const base = await start({ adminToken: ADMIN_TOKEN });
     const jwt = 'eyJhbGciOiJFUzM4NCIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJpc3MiOiJodHRwczovL2Voci5leGFtcGxlLm9yZyJ9.c2lnbmF0dXJl';
-    for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: `Bearer ${jwt}` }, { authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}` }, { authorization: `Bearer ${ADMIN_TOKEN}x` }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token' }, { authorization: `Bearer ${jwt}` }, { authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}` }, { authorization: `Bearer ${ADMIN_TOKEN}x` }];
+    for (const headers of attempts) {
       for (const path of ['/admin/reports/rules', '/admin/reports/rules?format=csv', '/admin']) {
         const response = await fetch(`${base}${path}`, { headers });
         expect(response.status).toBe(401);
