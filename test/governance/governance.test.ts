@@ -13,7 +13,7 @@ import { tempDir } from '../helpers/service.js';
 import { openTestStore } from './fixture.js';
 
 let n = 0;
-const cardOf = (f: Finding): Card => ({ uuid: `card-${(n += 1)}`, summary: f.summary, indicator: f.indicator, source: { label: 'hcc-cds', topic: { code: f.ruleId } } });
+const cardOf = (f: Finding): Card => ({ uuid: `card-${(n += 1)}`, summary: f.summary, indicator: f.indicator, source: { label: 'hcc-cds', topic: { system: 'urn:test', code: f.ruleId } } });
 const finding = (ruleId: Finding['ruleId'], afp = '8 ng/mL', indicator: Finding['indicator'] = 'warning'): Finding => ({
   ruleId, indicator, summary: `${ruleId} card`, facts: [{ label: 'AFP', value: afp, date: '2026-01-10', resource: 'Observation/afp1' }], missing: [], assumptions: [], notes: [], sources: [], suggestions: [],
 });
