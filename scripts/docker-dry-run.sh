@@ -33,7 +33,7 @@ mapfile -t cmd < <(node -e 'const line = require("fs").readFileSync(process.argv
 echo "== run as $user (NODE_ENV=production): ${cmd[*]}"
 port=39$((RANDOM % 900 + 100))
 (cd "$work/runtime" && exec setpriv --reuid="$user" --regid=nogroup --clear-groups env NODE_ENV=production PORT=$port \
-  FEEDBACK_DB="$work/runtime/data/feedback.sqlite" CDS_ALLOW_UNAUTHENTICATED=true "${cmd[@]}") > "$work/server.log" 2>&1 &
+  FEEDBACK_DB="$work/runtime/data/feedback.sqlite" CDS_ALLOW_UNAUTHENTICATED=true PATIENT_PSEUDONYM_KEY="$(head -c 32 /dev/urandom | base64)" "${cmd[@]}") > "$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 echo "== HEALTHCHECK command"

@@ -63,9 +63,21 @@ export interface AppConfig {
   databaseStartupTimeoutMs: number;
   /** Worker processes serving one port (node:cluster). */
   webConcurrency: number;
+  /** HMAC-SHA256 key of the patient pseudonym in the issued-card log and snoozes (src/governance/pseudonym.ts). */
+  patientPseudonymKey: string;
+  /** `development-default`: PATIENT_PSEUDONYM_KEY unset outside production, the public development key is in use. */
+  patientPseudonymKeySource: 'env' | 'development-default';
+  /** Bearer secret of the admin endpoints (/admin); unset: 404 under production, 401 otherwise. */
+  adminToken?: string;
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * The pseudonym key outside production when none is set: fixed and public, so pseudonyms (and snoozes) agree across
+ * restarts and workers in development, as they will in production; the start-up log warns that they are not private.
+ */
+export const DEVELOPMENT_PSEUDONYM_KEY = 'hcc-cds-development-pseudonym-key-not-secret';
 
 type Env = Record<string, string | undefined>;
 
@@ -131,6 +143,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   const webConcurrency = intVar(env, 'WEB_CONCURRENCY', 1, 1);
   if (webConcurrency > 64) throw new ConfigError(`WEB_CONCURRENCY must be at most 64, got "${webConcurrency}"`);
+  const patientPseudonymKey = env.PATIENT_PSEUDONYM_KEY?.trim() || undefined;
+  if (production && patientPseudonymKey === undefined) {
+    // One line even when CDS_CLIENTS_FILE is missing too (server.ts checks that one after the configuration is read).
+    const clients = !pathVar(env, 'CDS_CLIENTS_FILE') && env.CDS_ALLOW_UNAUTHENTICATED?.trim() !== 'true' ? 'CDS_CLIENTS_FILE (or CDS_ALLOW_UNAUTHENTICATED=true to run open on purpose) and ' : '';
+    throw new ConfigError(`NODE_ENV=production needs ${clients}PATIENT_PSEUDONYM_KEY (a secret of at least 32 characters: the key of the patient pseudonyms in the issued-card log)`);
+  }
   return {
     port,
     host: env.HOST?.trim() || '0.0.0.0',
@@ -169,5 +187,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseStatementTimeoutMs: intVar(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100),
     databaseStartupTimeoutMs: intVar(env, 'DATABASE_STARTUP_TIMEOUT_MS', 60_000, 0),
     webConcurrency,
+    patientPseudonymKey: patientPseudonymKey ?? DEVELOPMENT_PSEUDONYM_KEY,
+    patientPseudonymKeySource: patientPseudonymKey === undefined ? 'development-default' : 'env',
+    adminToken: env.ADMIN_TOKEN?.trim() || undefined,
   };
 }

@@ -19,7 +19,7 @@ describe('start-up with and without CDS_CLIENTS_FILE', () => {
   it('with a clients file: no warning, a call without a token gets a bare 401, a signed one 200', async () => {
     const key = await testKey('ES384', 'k1');
     const file = writeClientsFile({ clients: [{ iss: 'https://ehr.example.org', jwks: { keys: [key.publicJwk] } }] });
-    const server = await startBuiltServer({ FEEDBACK_DB: join(tempDir(), 'fb.sqlite'), CDS_CLIENTS_FILE: file, NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cds.example.org' });
+    const server = await startBuiltServer({ FEEDBACK_DB: join(tempDir(), 'fb.sqlite'), CDS_CLIENTS_FILE: file, NODE_ENV: 'production', PATIENT_PSEUDONYM_KEY: 'test-pseudonym-key-of-at-least-32-characters', PUBLIC_BASE_URL: 'https://cds.example.org' });
     try {
       expect(server.logs.some((line) => /authentication is OFF/i.test(line))).toBe(false);
       expect(server.logs.some((line) => /authentication is ON/.test(line))).toBe(true);

@@ -144,7 +144,7 @@ describe('card preview API', () => {
       await new Promise<void>((resolve) => devServer.close(() => resolve()));
       await dev.close();
     }
-    const prod = await testService({ NODE_ENV: 'production' });
+    const prod = await testService({ NODE_ENV: 'production', PATIENT_PSEUDONYM_KEY: 'test-pseudonym-key-of-at-least-32-characters' });
     expect(prod.config.previewEnabled).toBe(false);
     const prodServer = prod.app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => prodServer.once('listening', resolve));

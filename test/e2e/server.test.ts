@@ -38,7 +38,7 @@ describe('the built server, started as a process', () => {
 
   it('refuses to start in production without CDS_CLIENTS_FILE, unless told to run open', async () => {
     await expect(startBuiltServer({ NODE_ENV: 'production', FEEDBACK_DB: join(tempDir(), 'fb.sqlite') })).rejects.toThrow(/CDS_CLIENTS_FILE/);
-    const open = await startBuiltServer({ NODE_ENV: 'production', CDS_ALLOW_UNAUTHENTICATED: 'true', FEEDBACK_DB: join(tempDir(), 'fb.sqlite') });
+    const open = await startBuiltServer({ NODE_ENV: 'production', CDS_ALLOW_UNAUTHENTICATED: 'true', PATIENT_PSEUDONYM_KEY: 'test-pseudonym-key-of-at-least-32-characters', FEEDBACK_DB: join(tempDir(), 'fb.sqlite') });
     expect((await fetch(`${open.baseUrl}/healthz`)).status).toBe(200);
     expect(await open.stop()).toBe(0);
   });

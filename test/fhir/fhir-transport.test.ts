@@ -245,7 +245,7 @@ describe('production: no loopback, link-local or private fhirServer unless allow
   const port = () => (tcp.address() as AddressInfo).port;
 
   it.each(['127.0.0.1', 'localhost'])('https://%s:<port>: 412 naming the key, the address is never connected to', async (host) => {
-    const service = await testService({ NODE_ENV: 'production', FHIR_TIMEOUT_MS: '500' });
+    const service = await testService({ NODE_ENV: 'production', PATIENT_PSEUDONYM_KEY: 'test-pseudonym-key-of-at-least-32-characters', FHIR_TIMEOUT_MS: '500' });
     try {
       connections = 0;
       const res = await post(service, hookBody(`https://${host}:${port()}/fhir`));
@@ -263,7 +263,7 @@ describe('production: no loopback, link-local or private fhirServer unless allow
 
   it('an allow-listed loopback server is contacted in production', async () => {
     const base = `https://127.0.0.1:${port()}/fhir`;
-    const service = await testService({ NODE_ENV: 'production', FHIR_TIMEOUT_MS: '300', FHIR_SERVER_ALLOWLIST: base });
+    const service = await testService({ NODE_ENV: 'production', PATIENT_PSEUDONYM_KEY: 'test-pseudonym-key-of-at-least-32-characters', FHIR_TIMEOUT_MS: '300', FHIR_SERVER_ALLOWLIST: base });
     try {
       connections = 0;
       // The TCP server speaks no TLS: the key is still unobtainable, but the connection was made.
