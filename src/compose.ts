@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type express from 'express';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { calendarDate } from './calendar.js';
 import type { AppConfig } from './config.js';
 import { FeedbackStore } from './cds-hooks/feedback-store.js';
@@ -16,7 +18,6 @@ import type { ClientAuthenticator } from './http/client-auth.js';
 import { Metrics } from './http/metrics.js';
 import { ConsensusKnowledgeBase } from './knowledge/engine.js';
 import { loadSettings } from './knowledge/site-policy.js';
-import { previewRoutes } from './preview/routes.js';
 
 export interface ComposeOptions {
   /** Fixed clock for tests and demos. */
@@ -78,7 +79,7 @@ export async function composeDeps(config: AppConfig, logger: Logger, options: Co
     logger,
   };
   // The development card preview (GET /preview); config.previewEnabled is false under NODE_ENV=production.
-  const preview = config.previewEnabled ? previewRoutes(deps) : undefined;
+  const preview = config.previewEnabled ? await loadPreviewRoutes(deps, logger) : undefined;
   const extra = options.extraRoutes;
   if (preview || extra) {
     deps.extraRoutes = (app) => {
@@ -101,4 +102,22 @@ export async function composeService(config: AppConfig, logger: Logger, options:
       deps.feedback.close();
     },
   };
+}
+
+type PreviewRoutes = (deps: AppDeps) => (app: express.Express) => void;
+
+/**
+ * The card preview is a development tool (dev/preview), outside the runtime build: it is loaded by path, only when
+ * enabled, and only where it was built (`npm run build`, or its TypeScript source under the tests). A runtime-only
+ * build (the Docker image) has none, and says so once instead of failing.
+ */
+async function loadPreviewRoutes(deps: AppDeps, logger: Logger): Promise<((app: express.Express) => void) | undefined> {
+  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  const module = new URL(`../dev/preview/routes.${extension}`, import.meta.url);
+  if (!existsSync(fileURLToPath(module))) {
+    logger.warn('the card preview (GET /preview) is not part of this build; it needs the development tools (npm run build)');
+    return undefined;
+  }
+  const { previewRoutes } = (await import(module.href)) as { previewRoutes: PreviewRoutes };
+  return previewRoutes(deps);
 }

@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'fhir-kit-client';
 import { renderTemplate } from '../../src/cds-hooks/prefetch-template.js';
-import { startFhirServer, type RunningFhirServer } from '../../src/dev/fhir-server.js';
-import { loadFixtures, type LoadReport } from '../../src/dev/fixture-loader.js';
+import { startFhirServer, type RunningFhirServer } from '../../dev/fhir-server/fhir-server.js';
+import { loadFixtures, type LoadReport } from '../../dev/fhir-server/fixture-loader.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = join(HERE, 'fixtures');

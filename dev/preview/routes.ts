@@ -6,14 +6,14 @@
  */
 import express from 'express';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../config.js';
-import { handleHookCall, type HookCallDeps } from '../cds-hooks/hook-call.js';
-import type { Card } from '../cds-hooks/types.js';
-import { badRequest } from '../http/operation-outcome.js';
+import { PACKAGE_ROOT } from '../../src/config.js';
+import { handleHookCall, type HookCallDeps } from '../../src/cds-hooks/hook-call.js';
+import type { Card } from '../../src/cds-hooks/types.js';
+import { badRequest } from '../../src/http/operation-outcome.js';
 import { fixtureHookRequest, loadFixture, loadManifest } from '../fixtures/fixtures.js';
 import { renderMarkdown } from './markdown.js';
 
-export const PREVIEW_STATIC_DIR = join(PACKAGE_ROOT, 'src', 'preview', 'static');
+export const PREVIEW_STATIC_DIR = join(PACKAGE_ROOT, 'dev', 'preview', 'static');
 
 const INDICATOR_RANK: Record<Card['indicator'], number> = { critical: 0, warning: 1, info: 2 };
 
