@@ -3,7 +3,7 @@
  * `stub` = the fixed-delay FHIR stub (argv: stub <fixture> <delay ms>), `medplum` = the loopback FHIR server with
  * every fixture loaded, behind the counting proxy. Reports its base URL, and on request its traffic, over IPC.
  */
-import { calendarDate } from '../src/calendar.js';
+import { calendarDate } from '../src/common/calendar.js';
 import { startFhirServer } from '../dev/fhir-server/fhir-server.js';
 import { loadFixtures } from '../dev/fhir-server/fixture-loader.js';
 import { FIXTURES_DIR, loadFixture } from '../dev/fixtures/fixtures.js';

@@ -2,20 +2,20 @@ import type { Logger } from 'pino';
 import type express from 'express';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { calendarDate } from './calendar.js';
+import { calendarDate } from './common/calendar.js';
 import type { AppConfig } from './config.js';
 import { FeedbackStore } from './cds-hooks/feedback-store.js';
 import { compileValidators } from './cds-hooks/schemas.js';
 import { loadServiceRegistry } from './cds-hooks/service-registry.js';
 import { PatientRecordBuilder } from './fhir/build-record.js';
 import { createDataSettings } from './fhir/data-settings.js';
-import { FhirDataResolver } from './fhir/resolver.js';
+import { FhirDataResolver } from './cds-hooks/prefetch/resolve.js';
 import { loadValueSets } from './fhir/value-sets.js';
 import { createApp, type AppDeps } from './http/app.js';
 import { createClientAuthenticator } from './auth/create-authenticator.js';
 import type { JwtAuthenticatorOptions } from './auth/jwt-authenticator.js';
-import type { ClientAuthenticator } from './http/client-auth.js';
-import { Metrics } from './http/metrics.js';
+import type { ClientAuthenticator } from './auth/client-auth.js';
+import { Metrics } from './common/metrics.js';
 import { ConsensusKnowledgeBase } from './knowledge/engine.js';
 import { loadSettings } from './knowledge/site-policy.js';
 
@@ -47,7 +47,7 @@ export async function composeDeps(config: AppConfig, logger: Logger, options: Co
   const auth = options.auth ?? (await createClientAuthenticator(config, { metrics, logger }, options.authOptions));
   const valueSets = loadValueSets(config.valueSetFile);
   const dataSettings = createDataSettings({ afpNgPerIu: config.afpNgPerIu });
-  const knowledge = new ConsensusKnowledgeBase(settings, (code) => valueSets.isTaceCode(code));
+  const knowledge = new ConsensusKnowledgeBase(settings);
   const feedback = new FeedbackStore(config.feedbackDbPath);
   const now = options.now ?? (() => new Date());
 
@@ -68,6 +68,7 @@ export async function composeDeps(config: AppConfig, logger: Logger, options: Co
     }),
     records: new PatientRecordBuilder(valueSets, dataSettings, config.timeZone),
     knowledge,
+    isTaceOrderCode: (code) => valueSets.isTaceCode(code),
     today: () => calendarDate(now(), config.timeZone),
     hookDeadlineMs: config.hookDeadlineMs,
     maxDraftOrders: config.maxDraftOrders,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config.js';
-import { openAccess, type ClientAuthenticator } from '../http/client-auth.js';
-import type { Metrics } from '../http/metrics.js';
+import { openAccess, type ClientAuthenticator } from './client-auth.js';
+import type { Metrics } from '../common/metrics.js';
 import { loadClientsFile } from './clients-file.js';
 import { createJwtAuthenticator, type JwtAuthenticatorOptions } from './jwt-authenticator.js';
 

@@ -11,10 +11,10 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { ConfigError } from '../config.js';
-import type { ClientAuthenticator } from '../http/client-auth.js';
-import type { Metrics } from '../http/metrics.js';
-import { HttpError } from '../http/operation-outcome.js';
-import { collapseRepeatedSlashes } from '../http/repeated-slashes.js';
+import type { ClientAuthenticator } from './client-auth.js';
+import type { Metrics } from '../common/metrics.js';
+import { unauthorized } from '../common/outcomes.js';
+import { collapseRepeatedSlashes } from '../common/repeated-slashes.js';
 import { ASYMMETRIC_ALGS, type ClientsFile, type TrustedClient } from './clients-file.js';
 import { MemoryReplayStore, type ReplayStore } from './replay-cache.js';
 
@@ -134,7 +134,7 @@ export class JwtClientAuthenticator implements ClientAuthenticator {
       const reason: AuthFailureReason = error instanceof AuthFailure ? error.reason : reasonOf(error);
       this.metrics?.authFailures.inc({ reason });
       // The message is the reason code only: app.ts logs it and answers a bare "unauthorized".
-      throw new HttpError(401, { code: 'login', diagnostics: reason });
+      throw unauthorized(reason);
     }
   }
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HookName } from './types.js';
 import type { RuleGroup } from '../knowledge/types.js';
-import { templateProblems } from './prefetch-template.js';
+import { templateProblems } from './prefetch/template.js';
 import { describeErrors, type Validators } from './schemas.js';
 
 export interface ServiceDefinition {

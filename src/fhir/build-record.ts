@@ -3,9 +3,8 @@
  * Pure and in-memory: value sets, unit conversions and settings are built once and passed in.
  * Every list is in a deterministic order (newest first, then by resource), so both roads give deep-equal records.
  */
-import { daysBetween, daysInMonth, fhirCalendarDate, isCalendarDate } from '../calendar.js';
-import type { RecordBuilder } from '../cds-hooks/hook-call.js';
-import { resourceRefText, withUnit } from './display.js';
+import { daysBetween, daysInMonth, fhirCalendarDate, isCalendarDate } from '../common/calendar.js';
+import { resourceRefText, withUnit } from '../record/display.js';
 import type { DataSettings } from './data-settings.js';
 import type {
   CodeRef,
@@ -23,13 +22,13 @@ import type {
   PatientRecord,
   ProcedureConcept,
   ProcedureFact,
-} from './record.js';
+} from '../record/record.js';
 import { notThisPatient } from './attribution.js';
 import { distinctResources, type ResourceItem } from './copies.js';
-import type { ResolvedData } from './resolved-data.js';
 import { formatNumber, UnitConverter } from './units.js';
 import { COLLATERAL_ANSWERS, PVTT_GRADES, SYSTEM } from './value-set-data.js';
-import { LAB_CONCEPTS, type ValueSets } from './value-sets.js';
+import { LAB_CONCEPTS } from '../record/record.js';
+import type { ValueSets } from './value-sets.js';
 
 const USABLE_OBSERVATION = new Set(['final', 'amended', 'corrected']);
 const USABLE_REPORT = new Set(['final', 'amended', 'corrected']);
@@ -112,7 +111,13 @@ function ignored(concept: LabConcept, resource: string, date: string | undefined
   return { ok: false, ignored: item };
 }
 
-export class PatientRecordBuilder implements RecordBuilder {
+/** What the record is built from: the resources read under each prefetch key, and what is known to be missing. */
+export interface RecordSource {
+  keys: readonly { key: string; resources: readonly fhir4.FhirResource[]; resourceType?: string }[];
+  gaps: readonly DataGap[];
+}
+
+export class PatientRecordBuilder {
   private readonly units: UnitConverter;
 
   constructor(
@@ -123,7 +128,7 @@ export class PatientRecordBuilder implements RecordBuilder {
     this.units = new UnitConverter(settings);
   }
 
-  build(data: ResolvedData, options: { today: string; patientId: string; fhirServer?: string }): PatientRecord {
+  build(data: RecordSource, options: { today: string; patientId: string; fhirServer?: string }): PatientRecord {
     const gaps: DataGap[] = [];
     const ctx: BuildContext = { today: options.today, patientId: options.patientId, dates: new Map(), gaps };
     const labs = Object.fromEntries(LAB_CONCEPTS.map((concept): [LabConcept, LabSeries] => [concept, { concept, values: [], ignored: [] }])) as Record<LabConcept, LabSeries>;
@@ -209,7 +214,7 @@ export class PatientRecordBuilder implements RecordBuilder {
    * they change nothing. A resource of another type than its key's search, or one that does not name this patient,
    * is left out and named as a gap. A misfiled copy is not reported when the same resource came under its own key.
    */
-  private attributedResources(data: ResolvedData, ctx: BuildContext, fhirServer: string | undefined, patients: fhir4.Patient[]): ResourceItem[] {
+  private attributedResources(data: RecordSource, ctx: BuildContext, fhirServer: string | undefined, patients: fhir4.Patient[]): ResourceItem[] {
     const items: ResourceItem[] = [];
     const misfiled: { ref: string; key: string; expected: string }[] = [];
     for (const { key, resources, resourceType: expected } of data.keys) {

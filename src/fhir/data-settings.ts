@@ -2,7 +2,7 @@
  * Data settings: canonical units, rounding, plausibility limits and conversion constants for every lab
  * concept (clinical-rules.md §1.1). Built once at start-up; the AFP IU factor is configurable.
  */
-import type { LabConcept } from './record.js';
+import type { LabConcept } from '../record/record.js';
 
 /**
  * Bilirubin: molar mass 584.66 g/mol, so 1 mg/dL = 10 mg/L / 584.66 g/mol = 17.104 umol/L

@@ -7,8 +7,8 @@
  */
 import ucum from '@lhncbc/ucum-lhc';
 import type { DataSettings } from './data-settings.js';
-import { unitText, withUnit } from './display.js';
-import type { LabConcept } from './record.js';
+import { unitText, withUnit } from '../record/display.js';
+import type { LabConcept } from '../record/record.js';
 import { SYSTEM } from './value-set-data.js';
 
 export interface QuantityInput {

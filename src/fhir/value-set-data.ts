@@ -3,16 +3,10 @@
  * Data only: `value-sets.ts` turns this (plus an optional site file) into O(1) lookup maps once at start-up.
  * Codes marked V~ / UNVERIFIED in clinical-rules.md are included as the rules document proposes.
  */
-import type { ConditionConcept, ImagingModality, LabConcept, ProcedureConcept } from './record.js';
+import { SYSTEM } from '../record/code-systems.js';
+import type { ConditionConcept, ImagingModality, LabConcept, ProcedureConcept } from '../record/record.js';
 
-export const SYSTEM = {
-  loinc: 'http://loinc.org',
-  snomed: 'http://snomed.info/sct',
-  icd10cm: 'http://hl7.org/fhir/sid/icd-10-cm',
-  cpt: 'http://www.ama-assn.org/go/cpt',
-  ucum: 'http://unitsofmeasure.org',
-  local: 'urn:hcc-cds:local',
-} as const;
+export { SYSTEM };
 
 /** One code, or (ICD-10-CM only) every code starting with `prefix` except the listed codes and their children. */
 export interface CodeEntry {

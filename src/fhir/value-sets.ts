@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
-import type { CodeRef, ConditionConcept, ImagingModality, LabConcept, ProcedureConcept, Severity } from './record.js';
+import { CONDITION_CONCEPTS, IMAGING_MODALITIES, LAB_CONCEPTS, PROCEDURE_CONCEPTS, type CodeRef, type ConditionConcept, type ImagingModality, type LabConcept, type ProcedureConcept, type Severity } from '../record/record.js';
 import {
   BUILT_IN_VALUE_SETS,
   ECOG_ANSWERS,
@@ -21,10 +21,7 @@ import {
 
 export { SYSTEM, type CodeEntry, type PregnancyAnswer, type ValueSetData } from './value-set-data.js';
 
-export const LAB_CONCEPTS: readonly LabConcept[] = ['afp', 'bilirubin', 'albumin', 'inr', 'platelets', 'wbc', 'creatinine', 'egfr', 'sodium', 'ecog', 'tumorBurden', 'pvttGrade', 'portalCollaterals', 'westHavenGrade', 'pregnancyStatus', 'hcg', 'hbvDna', 'hcvRna'];
-export const CONDITION_CONCEPTS: readonly ConditionConcept[] = ['hcc', 'primaryLiverCancer', 'intrahepaticCholangiocarcinoma', 'liverMetastasis', 'distantMetastasis', 'portalVeinThrombosis', 'liverAbscess', 'sepsis', 'cachexia', 'multiOrganFailure', 'chronicHepatitisB', 'chronicHepatitisC', 'alcoholUseDisorder', 'type2Diabetes', 'cirrhosis', 'biliaryCirrhosis', 'sclerosingCholangitis', 'ascites', 'hepaticEncephalopathy', 'avFistula', 'pregnancy', 'hepatorenalSyndrome', 'familyHistoryLiverCancer'];
-export const PROCEDURE_CONCEPTS: readonly ProcedureConcept[] = ['tace', 'hepatectomy'];
-export const IMAGING_MODALITIES: readonly ImagingModality[] = ['us', 'ct', 'mri'];
+export { CONDITION_CONCEPTS, IMAGING_MODALITIES, LAB_CONCEPTS, PROCEDURE_CONCEPTS } from '../record/record.js';
 
 export class ValueSetError extends Error {}
 

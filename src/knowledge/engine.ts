@@ -2,11 +2,8 @@
  * The knowledge base: runs the rule groups of a service over one PatientRecord and renders findings into cards.
  * Pure: settings are fixed at construction (start-up), "today" comes in the record; no I/O.
  */
-import type { CardInput } from '../cds-hooks/cards.js';
-import type { KnowledgeBase } from '../cds-hooks/hook-call.js';
-import type { Indicator } from '../cds-hooks/types.js';
-import type { CodeRef } from '../fhir/record.js';
-import { isTaceCode } from '../fhir/value-sets.js';
+import type { Indicator } from '../common/vocabulary.js';
+import { applicableGroups } from './applicability.js';
 import { renderCard } from './render.js';
 import { childPughRule } from './rules/child-pugh.js';
 import type { Rule, RuleContext } from './rules/context.js';
@@ -23,7 +20,7 @@ import { avFistulaRule, cachexiaRule, infectionRule, liverCancerContextRule, met
 import { intervalRule, reimageRule } from './rules/tace-history.js';
 import { tumorBurdenRule } from './rules/tumor-burden.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
-import { ALL_RULE_IDS, type EvaluationInput, type Finding, type RuleGroup } from './types.js';
+import { ALL_RULE_IDS, type CardInput, type EvaluationInput, type Finding, type RuleGroup } from './types.js';
 
 export const RULES_BY_GROUP: Readonly<Record<RuleGroup, readonly Rule[]>> = {
   'tace-safety': [
@@ -44,37 +41,14 @@ export function sortFindings(findings: Finding[]): Finding[] {
   return [...findings].sort((a, b) => INDICATOR_RANK[a.indicator] - INDICATOR_RANK[b.indicator] || (RULE_RANK.get(a.ruleId) ?? 0) - (RULE_RANK.get(b.ruleId) ?? 0));
 }
 
-function groupApplies(group: RuleGroup, input: EvaluationInput): boolean {
-  const orderHook = input.hook !== 'patient-view';
-  switch (group) {
-    case 'tace-safety':
-      return orderHook && input.taceOrders.length > 0;
-    case 'surveillance':
-    case 'follow-up':
-      return !orderHook;
-    case 'data-quality':
-      return !orderHook || input.taceOrders.length > 0;
-  }
-}
-
-export class ConsensusKnowledgeBase implements KnowledgeBase {
-  /** `isTace` comes from the loaded value sets (site codes included); the default knows the built-in codes. */
-  constructor(
-    readonly settings: Settings = DEFAULT_SETTINGS,
-    private readonly isTace: (code: CodeRef) => boolean = (code) => isTaceCode(code),
-  ) {}
-
-  isTaceOrderCode(code: CodeRef): boolean {
-    return this.isTace(code);
-  }
+export class ConsensusKnowledgeBase {
+  constructor(readonly settings: Settings = DEFAULT_SETTINGS) {}
 
   evaluate(groups: readonly RuleGroup[], input: EvaluationInput): Finding[] {
     const ctx: RuleContext = { ...input, settings: this.settings, memo: new Map() };
     const findings: Finding[] = [];
-    let applied = false;
-    for (const group of new Set(groups)) {
-      if (!groupApplies(group, input)) continue;
-      applied = true;
+    const applied = applicableGroups(groups, input.hook, input.taceOrders.length);
+    for (const group of applied) {
       for (const rule of RULES_BY_GROUP[group]) {
         const result = rule(ctx);
         if (Array.isArray(result)) findings.push(...result);
@@ -82,7 +56,7 @@ export class ConsensusKnowledgeBase implements KnowledgeBase {
       }
     }
     // Last, over the other findings: incomplete data that no card names gets a card of its own, whatever the groups.
-    const incomplete = applied ? incompleteDataRule(ctx, findings) : undefined;
+    const incomplete = applied.length > 0 ? incompleteDataRule(ctx, findings) : undefined;
     if (incomplete) findings.push(incomplete);
     return sortFindings(findings);
   }

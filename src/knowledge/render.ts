@@ -2,13 +2,12 @@
  * Finding -> CardInput for `buildCard`. Static parts (rule titles, citation links, override reasons) are built once
  * at module load; per request only the finding's own values are formatted.
  */
-import type { CardInput, SuggestionInput } from '../cds-hooks/cards.js';
-import type { Link } from '../cds-hooks/types.js';
+import type { Link } from '../common/vocabulary.js';
 import { CATEGORY_CODING, ORDERABLES, OVERRIDE_REASONS } from './catalog.js';
-import { referenceText } from '../fhir/display.js';
+import { referenceText } from '../record/display.js';
 import { CITATIONS, type CitationId } from './citations.js';
 import { citationLink, markdownLine, markdownText as md } from './markdown-text.js';
-import type { EvaluationInput, Fact, Finding, RuleId, SuggestedOrder } from './types.js';
+import type { CardInput, EvaluationInput, Fact, Finding, RuleId, SuggestedOrder, SuggestionInput } from './types.js';
 
 export const RULE_TITLES: Readonly<Record<RuleId, string>> = {
   'TACE-CP-C': 'Child-Pugh C: TACE contraindicated',

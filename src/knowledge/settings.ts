@@ -3,7 +3,7 @@
  * A site policy file (SITE_POLICY_FILE, JSON object of `key: value`) can change any of them; it is checked
  * once at start-up against a schema generated from these definitions (see site-policy.ts).
  */
-import { unitText } from '../fhir/display.js';
+import { unitText } from '../record/display.js';
 import type { CitationId } from './citations.js';
 
 export interface SettingDefinition {

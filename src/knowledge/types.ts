@@ -1,5 +1,5 @@
-import type { Indicator, HookName } from '../cds-hooks/types.js';
-import type { CodeRef, PatientRecord } from '../fhir/record.js';
+import type { Action, Coding, HookName, Indicator, Link } from '../common/vocabulary.js';
+import type { CodeRef, PatientRecord } from '../record/record.js';
 
 /** Rule ids of contract.md §3, carried as `source.topic.code`. */
 export const TACE_RULE_IDS = [
@@ -118,4 +118,24 @@ export interface Finding {
   /** Source ids from the settings' citation list. */
   sources: string[];
   suggestions: SuggestedOrder[];
+}
+
+export interface SuggestionInput {
+  label: string;
+  isRecommended?: boolean;
+  actions: Action[];
+}
+
+/** A rendered finding: everything a card says, before the protocol layer adds uuids and checks the invariants. */
+export interface CardInput {
+  ruleId: string;
+  ruleTitle?: string;
+  indicator: Indicator;
+  summary: string;
+  detail?: string;
+  sourceUrl?: string;
+  suggestions?: SuggestionInput[];
+  selectionBehavior?: 'at-most-one' | 'any';
+  overrideReasons?: Coding[];
+  links?: Link[];
 }

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileValidators } from '../../src/cds-hooks/schemas.js';
 import { loadServiceRegistry, ServiceDefinitionError } from '../../src/cds-hooks/service-registry.js';
-import { renderTemplate, templateProblems, tokenValues } from '../../src/cds-hooks/prefetch-template.js';
+import { renderTemplate, templateProblems, tokenValues } from '../../src/cds-hooks/prefetch/template.js';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { tempDir } from '../helpers/service.js';
 

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'fhir-kit-client';
-import { renderTemplate } from '../../src/cds-hooks/prefetch-template.js';
+import { renderTemplate } from '../../src/cds-hooks/prefetch/template.js';
 import { startFhirServer, type RunningFhirServer } from '../../dev/fhir-server/fhir-server.js';
 import { loadFixtures, type LoadReport } from '../../dev/fhir-server/fixture-loader.js';
 

@@ -8,9 +8,9 @@ import type { HookRequest } from '../../src/cds-hooks/types.js';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { PatientRecordBuilder } from '../../src/fhir/build-record.js';
 import { createDataSettings } from '../../src/fhir/data-settings.js';
-import { FhirDataResolver, serverProblem, type ResolverOptions } from '../../src/fhir/resolver.js';
+import { FhirDataResolver, serverProblem, type ResolverOptions } from '../../src/cds-hooks/prefetch/resolve.js';
 import { builtInValueSets } from '../../src/fhir/value-sets.js';
-import { HttpError } from '../../src/http/operation-outcome.js';
+import { OutcomeError } from '../../src/common/outcomes.js';
 import { KEY_OF_TYPE, loadFixture, prefetchOf, searchset } from './fixture.js';
 
 const FHIR = 'http://fhir.test';
@@ -167,9 +167,9 @@ describe('one wave, optional keys, server checks', () => {
     const started = performance.now();
     const error = await resolver({ fhirTimeoutMs: 5000 }).resolve(patientView, hookRequest(without('observations')), AbortSignal.timeout(200)).catch((e: unknown) => e);
     expect(performance.now() - started).toBeLessThan(600);
-    expect(error).toBeInstanceOf(HttpError);
-    expect((error as HttpError).status).toBe(412);
-    expect((error as HttpError).issues[0]?.diagnostics).toMatch(/"observations": the hook call's deadline/);
+    expect(error).toBeInstanceOf(OutcomeError);
+    expect((error as OutcomeError).kind).toBe('unobtainable-data');
+    expect((error as OutcomeError).issues[0]?.diagnostics).toMatch(/"observations": the hook call's deadline/);
   });
 
   it('server checks: https only in production, allow-list by prefix boundary, no credentials in the URL', () => {

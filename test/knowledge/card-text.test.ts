@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import request from 'supertest';
-import { calendarDate } from '../../src/calendar.js';
+import { calendarDate } from '../../src/common/calendar.js';
 import { compileValidators } from '../../src/cds-hooks/schemas.js';
 import { loadServiceRegistry } from '../../src/cds-hooks/service-registry.js';
 import { fixtureHookRequest, loadFixture, loadManifest } from '../../dev/fixtures/fixtures.js';

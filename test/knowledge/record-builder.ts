@@ -1,5 +1,5 @@
 /** Builds PatientRecords directly (no FHIR) for rule unit tests: defaults + small helpers. */
-import type { ConditionConcept, ConditionFact, DataGap, ImagingFact, LabConcept, LabSeries, LabValue, PatientRecord, ProcedureFact, Severity } from '../../src/fhir/record.js';
+import type { ConditionConcept, ConditionFact, DataGap, ImagingFact, LabConcept, LabSeries, LabValue, PatientRecord, ProcedureFact, Severity } from '../../src/record/record.js';
 import { ConsensusKnowledgeBase } from '../../src/knowledge/engine.js';
 import { DEFAULT_SETTINGS, withSettings, type SettingKey } from '../../src/knowledge/settings.js';
 import type { DraftOrder, EvaluationInput, Finding, RuleGroup } from '../../src/knowledge/types.js';

@@ -1,8 +1,9 @@
+import { builtInValueSets } from '../../src/fhir/value-sets.js';
 import { buildCard } from '../../src/cds-hooks/cards.js';
 import { cardInvariantViolations } from '../../src/cds-hooks/card-invariants.js';
 import { ConsensusKnowledgeBase } from '../../src/knowledge/engine.js';
-const isTaceOrderCode = (code: { system?: string; code: string }): boolean => new ConsensusKnowledgeBase().isTaceOrderCode(code);
-import { draftOrdersOf } from '../../src/knowledge/orders.js';
+const isTaceOrderCode = (code: { system?: string; code: string }): boolean => builtInValueSets().isTaceCode(code);
+import { draftOrdersOf } from '../../src/cds-hooks/orders.js';
 import type { EvaluationInput } from '../../src/knowledge/types.js';
 import { rec, TACE_ORDER } from './record-builder.js';
 

@@ -10,8 +10,8 @@
  * Ascites / encephalopathy: from active Conditions (severity) or the West Haven grade; not recorded = assumed
  * absent (1 point, stated in the card) unless `strictAscitesHe` or the Conditions data are incomplete.
  */
-import { codeText } from '../../fhir/display.js';
-import type { ConditionFact, LabConcept, LabValue } from '../../fhir/record.js';
+import { codeText } from '../../record/display.js';
+import type { ConditionFact, LabConcept, LabValue } from '../../record/record.js';
 import type { Fact, Finding, OrderableId, SuggestedOrder } from '../types.js';
 import { CONDITION_KEYS, conditionFact, conditions, finding, gapTexts, hasGap, lab, LAB_KEYS, LAB_LABELS, labFact, memo, num, unusableLabText, type RuleContext } from './context.js';
 

@@ -1,8 +1,7 @@
 /** What every rule receives, and the small helpers rules share (freshness, facts, gaps). Pure. */
-import type { ConditionConcept, ConditionFact, DataGap, LabConcept, LabValue, PatientRecord } from '../../fhir/record.js';
-import type { HookName, Indicator } from '../../cds-hooks/types.js';
-import { codeText, withUnit } from '../../fhir/display.js';
-import { IMAGING_MODALITIES } from '../../fhir/value-sets.js';
+import { IMAGING_MODALITIES, type ConditionConcept, type ConditionFact, type DataGap, type LabConcept, type LabValue, type PatientRecord } from '../../record/record.js';
+import type { HookName, Indicator } from '../../common/vocabulary.js';
+import { codeText, withUnit } from '../../record/display.js';
 import type { CitationId } from '../citations.js';
 import type { Settings } from '../settings.js';
 import type { DraftOrder, Fact, Finding, RuleId, SuggestedOrder } from '../types.js';

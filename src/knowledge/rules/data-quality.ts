@@ -2,7 +2,7 @@
  * R20: an Observation relevant to the rules of this hook was ignored because its unit cannot be converted or its
  * value is implausible -> DQ-UNIT info listing the resource ids.
  */
-import type { LabConcept } from '../../fhir/record.js';
+import type { LabConcept } from '../../record/record.js';
 import type { Fact, Finding } from '../types.js';
 import { finding, LAB_LABELS, type RuleContext } from './context.js';
 

@@ -7,9 +7,9 @@
  * F3: hepatectomy within 365 d, active chronic HBV (HCV) and no HBV DNA (HCV RNA) after R -> FU-POST-RESECTION-VIRAL info.
  * F1/F2 when no dated procedure decides but one is on record without a usable date -> info "follow-up not checked".
  */
-import { daysBetween } from '../../calendar.js';
+import { daysBetween } from '../../common/calendar.js';
 import type { Finding, SuggestedOrder } from '../types.js';
-import type { DataGap } from '../../fhir/record.js';
+import type { DataGap } from '../../record/record.js';
 import { conditionFact, conditions, finding, gapsOf, gapText, gapTexts, imagingGapTexts, LAB_KEYS, labFact, liverCancerConditions, PROCEDURE_KEYS, type RuleContext } from './context.js';
 import { crossSectionalAfter, latestProcedure, procedureFact } from './tace-history.js';
 import { isAdultOrUnknown } from './surveillance.js';

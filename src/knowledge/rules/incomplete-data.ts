@@ -4,7 +4,7 @@
  * be an empty card list, which an EHR shows as "all clear" (contract §4). Warning on the order hooks (a TACE order is
  * about to be placed on data that may miss a contraindication), info on patient-view (no order at stake).
  */
-import type { DataGap } from '../../fhir/record.js';
+import type { DataGap } from '../../record/record.js';
 import type { Finding } from '../types.js';
 import { finding, type RuleContext } from './context.js';
 

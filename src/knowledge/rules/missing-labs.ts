@@ -3,7 +3,7 @@
  * `labFreshnessDays` -> one TACE-MISSING-LABS warning listing them, with one suggested order per missing lab
  * (platelets and WBC share one CBC). Absence of data is not absence of contraindication.
  */
-import type { LabConcept } from '../../fhir/record.js';
+import type { LabConcept } from '../../record/record.js';
 import type { Finding, OrderableId, SuggestedOrder } from '../types.js';
 import { finding, gapTexts, lab, LAB_KEYS, LAB_LABELS, unusableLabText, type RuleContext } from './context.js';
 

@@ -7,8 +7,8 @@
  *   R15 pregnancy (77386006 / Z33.1, or 82810-3 = LA15173-0 within 280 d) -> TACE-PREGNANCY warning
  *   R16 no active liver-cancer diagnosis -> TACE-NO-LIVER-CANCER-DX info
  */
-import { codeText } from '../../fhir/display.js';
-import type { ConditionFact } from '../../fhir/record.js';
+import { codeText } from '../../record/display.js';
+import type { ConditionFact } from '../../record/record.js';
 import type { Finding } from '../types.js';
 import { CONDITION_KEYS, conditionFact, conditions, finding, gapTexts, liverCancerConditions, pregnancyEvidence, type RuleContext } from './context.js';
 

@@ -3,8 +3,8 @@
  *      history could hide a recent TACE (a TACE without a usable date; procedures read incompletely): §4.1.
  * R18: a completed TACE within 365 days and no CT/MRI dated after it -> TACE-REIMAGE warning.
  */
-import { codeText } from '../../fhir/display.js';
-import type { ProcedureFact, PatientRecord } from '../../fhir/record.js';
+import { codeText } from '../../record/display.js';
+import type { ProcedureFact, PatientRecord } from '../../record/record.js';
 import type { Fact, Finding } from '../types.js';
 import { finding, gapsOf, gapText, imagingGapTexts, PROCEDURE_KEYS, type RuleContext } from './context.js';
 

@@ -8,7 +8,7 @@
  *   R7 creatinine >= 2.0 mg/dL or eGFR < 30 -> TACE-RENAL critical
  */
 import type { Finding } from '../types.js';
-import { unitText } from '../../fhir/display.js';
+import { unitText } from '../../record/display.js';
 import { finding, lab, labFact, num, type RuleContext } from './context.js';
 
 const CELLS = unitText('10*9/L');

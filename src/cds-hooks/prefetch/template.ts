@@ -1,4 +1,4 @@
-import type { HookContext } from './types.js';
+import type { HookContext } from '../types.js';
 
 /** CDS Hooks 2.0 §Prefetch tokens: root-level primitive context fields that the hooks mark "Prefetch Token: Yes". */
 export const CONTEXT_TOKENS = ['context.userId', 'context.patientId', 'context.encounterId'] as const;

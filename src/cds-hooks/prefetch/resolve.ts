@@ -6,21 +6,21 @@
  * an OperationOutcome, or a Bundle holding one -> fetched with fhir-kit-client over our own transport
  * (fhir-transport.ts: bounded bodies, kept-alive connections per origin). All fetches start together (one wave);
  * each request has FHIR_TIMEOUT_MS combined with the call's deadline. `next` links are followed within FHIR_MAX_PAGES / FHIR_MAX_RESOURCES per key; data cut
- * off is reported as a `truncated` gap. A required key that cannot be had -> HttpError 412 naming the key
+ * off is reported as a `truncated` gap. A required key that cannot be had -> an unobtainable-data outcome (412) naming the key
  * and why (never a URL or a token); an optional key -> an `unavailable` gap.
  */
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'fhir-kit-client';
 import type { Logger } from 'pino';
-import { renderTemplate, tokenValues } from '../cds-hooks/prefetch-template.js';
-import type { ServiceDefinition } from '../cds-hooks/service-registry.js';
-import type { HookRequest, PrefetchValue } from '../cds-hooks/types.js';
-import type { Metrics } from '../http/metrics.js';
-import { HttpError, type Issue } from '../http/operation-outcome.js';
-import { FhirTransport, FhirTransportError } from './fhir-transport.js';
-import { ServerAllowlist } from './outbound-policy.js';
-import type { DataGap } from './record.js';
+import { renderTemplate, tokenValues } from './template.js';
+import type { ServiceDefinition } from '../service-registry.js';
+import type { HookRequest, PrefetchValue } from '../types.js';
+import type { Metrics } from '../../common/metrics.js';
+import { unobtainableData, type Issue } from '../../common/outcomes.js';
+import { FhirTransport, FhirTransportError } from '../../fhir/fhir-transport.js';
+import { ServerAllowlist } from '../../fhir/outbound-policy.js';
+import type { DataGap } from '../../record/record.js';
 import type { DataResolver, ResolvedData, ResolvedKey } from './resolved-data.js';
 
 export interface ResolverOptions {
@@ -214,7 +214,7 @@ export class FhirDataResolver implements DataResolver {
     if (issues.length === 0 && settled.some((r, i) => r instanceof KeyFailure && !optional.has(keys[i] as string))) {
       issues.push({ code: 'incomplete', diagnostics: 'required data could not be read', expression: ['prefetch'] });
     }
-    if (issues.length > 0) throw new HttpError(412, issues);
+    if (issues.length > 0) throw unobtainableData(issues);
     return { keys: resolved, gaps, fhirRequests: call.requests, maxInFlight: call.maxInFlight };
   }
 

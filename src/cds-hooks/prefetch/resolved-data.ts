@@ -1,6 +1,6 @@
-import type { ServiceDefinition } from '../cds-hooks/service-registry.js';
-import type { HookRequest } from '../cds-hooks/types.js';
-import type { DataGap } from './record.js';
+import type { ServiceDefinition } from '../service-registry.js';
+import type { HookRequest } from '../types.js';
+import type { DataGap } from '../../record/record.js';
 
 /** Which road a prefetch key's data came by. */
 export type DataRoad = 'prefetch' | 'fhir-server' | 'known-empty';
@@ -27,7 +27,7 @@ export interface ResolvedData {
 
 /**
  * Gets every prefetch key of a service for one hook call, by prefetch or from `fhirServer`.
- * Throws an HttpError 412 (OperationOutcome naming the key and why) when required data cannot be had
+ * Throws an unobtainable-data outcome (412, an OperationOutcome naming the key and why) when required data cannot be had
  * by either road before `deadline` aborts.
  */
 export interface DataResolver {
