@@ -17,7 +17,7 @@ import type { JwtAuthenticatorOptions } from './auth/jwt-authenticator.js';
 import type { ClientAuthenticator } from './auth/client-auth.js';
 import { Metrics } from './common/metrics.js';
 import { ConsensusKnowledgeBase } from './knowledge/engine.js';
-import { loadSettings } from './knowledge/site-policy.js';
+import { loadSettings } from './site-files.js';
 
 export interface ComposeOptions {
   /** Fixed clock for tests and demos. */
@@ -42,11 +42,12 @@ export async function composeDeps(config: AppConfig, logger: Logger, options: Co
   const validators = compileValidators();
   // Settings and site policy: read and schema-checked once; a bad SITE_POLICY_FILE stops start-up naming the field.
   const settings = loadSettings(config.sitePolicyFile);
-  const registry = loadServiceRegistry(config.hooksDir, validators);
+  // Value sets first: the prefetch templates ask for their codes, site codes included ({{valueset:...}}).
+  const valueSets = loadValueSets(config.valueSetFile);
+  const registry = loadServiceRegistry(config.hooksDir, validators, valueSets.searchQueries());
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics });
   const auth = options.auth ?? (await createClientAuthenticator(config, { metrics, logger }, options.authOptions));
-  const valueSets = loadValueSets(config.valueSetFile);
-  const dataSettings = createDataSettings({ afpNgPerIu: config.afpNgPerIu });
+  const dataSettings = createDataSettings({ afpNgPerIu: settings.afpNgPerIu });
   const knowledge = new ConsensusKnowledgeBase(settings);
   const feedback = new FeedbackStore(config.feedbackDbPath);
   const now = options.now ?? (() => new Date());

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import { composeService } from './compose.js';
-import { ConfigError, loadConfig } from './config.js';
+import { StartupError } from './common/startup.js';
+import { loadConfig } from './config.js';
 import { createLogger } from './http/logger.js';
-import { ServiceDefinitionError } from './cds-hooks/service-registry.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   if (!config.cdsClientsFile) {
     if (config.production && !config.allowUnauthenticated) {
-      throw new ConfigError('NODE_ENV=production needs CDS_CLIENTS_FILE (or CDS_ALLOW_UNAUTHENTICATED=true to run open on purpose)');
+      throw new StartupError('NODE_ENV=production needs CDS_CLIENTS_FILE (or CDS_ALLOW_UNAUTHENTICATED=true to run open on purpose)');
     }
     logger.warn('CDS client authentication is OFF (no CDS_CLIENTS_FILE): any caller can invoke the services');
   }
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new StartupError(`PORT ${config.port}: cannot listen on ${config.host}:${config.port} (${error.code ?? error.message})`)));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -54,8 +54,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
+// Every start-up problem is one line and exit code 1, never a stack trace (an operator reads it, not a developer).
 main().catch((error: unknown) => {
-  const known = error instanceof ConfigError || error instanceof ServiceDefinitionError;
-  process.stderr.write(`hcc-cds: cannot start: ${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`);
+  const message = error instanceof StartupError ? error.message : `unexpected ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+  process.stderr.write(`hcc-cds: cannot start: ${message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
   process.exit(1);
 });

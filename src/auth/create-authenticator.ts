@@ -7,7 +7,7 @@ import { createJwtAuthenticator, type JwtAuthenticatorOptions } from './jwt-auth
 
 /**
  * The client authenticator for this configuration, built once at start-up: JWT checks when CDS_CLIENTS_FILE is set
- * (a bad file is a ConfigError naming the file and field), open access otherwise (server.ts warns, or refuses in
+ * (a bad file is a StartupError naming the file and field), open access otherwise (server.ts warns, or refuses in
  * production without CDS_ALLOW_UNAUTHENTICATED=true).
  */
 export async function createClientAuthenticator(

@@ -10,7 +10,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
-import { ConfigError } from '../config.js';
+import { StartupError } from '../common/startup.js';
 import type { ClientAuthenticator } from './client-auth.js';
 import type { Metrics } from '../common/metrics.js';
 import { unauthorized } from '../common/outcomes.js';
@@ -246,7 +246,7 @@ export async function createJwtAuthenticator(file: ClientsFile, source: string, 
       try {
         await importJWK(key, alg);
       } catch (error) {
-        throw new ConfigError(`CDS_CLIENTS_FILE ${source}: clients[${clientIndex}].jwks.keys[${keyIndex}] (kid "${String(key.kid)}") is not a usable public key: ${(error as Error).message}`);
+        throw new StartupError(`CDS_CLIENTS_FILE ${source}: clients[${clientIndex}].jwks.keys[${keyIndex}] (kid "${String(key.kid)}") is not a usable public key: ${(error as Error).message}`);
       }
     }
   }

@@ -1,6 +1,6 @@
 /**
  * Data settings: canonical units, rounding, plausibility limits and conversion constants for every lab
- * concept (clinical-rules.md §1.1). Built once at start-up; the AFP IU factor is configurable.
+ * concept (clinical-rules.md §1.1). Built once at start-up; the AFP IU factor is the site setting `afpNgPerIu`.
  */
 import type { LabConcept } from '../record/record.js';
 
@@ -13,7 +13,7 @@ export const BILIRUBIN_UMOL_PER_MG_DL = 17.104;
 export const CREATININE_UMOL_PER_MG_DL = 88.4;
 /**
  * AFP: 1 IU = 1.21 ng (WHO 1st IS 72/225; manufacturer inserts; clinical-rules.md §1.1 note A, marked V~ and
- * assay-dependent, hence configurable: AFP_NG_PER_IU).
+ * assay-dependent, hence a site setting: `afpNgPerIu` in SITE_POLICY_FILE, passed in at start-up).
  */
 export const DEFAULT_AFP_NG_PER_IU = 1.21;
 

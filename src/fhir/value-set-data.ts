@@ -14,6 +14,11 @@ export interface CodeEntry {
   code?: string;
   prefix?: string;
   except?: string[];
+  /**
+   * `false`: recognised in the data but not asked for by the `{{valueset:...}}` prefetch queries (built-in entries
+   * only; every site code is asked for).
+   */
+  requested?: false;
 }
 
 export interface ValueSetData {
@@ -48,7 +53,8 @@ export const BUILT_IN_VALUE_SETS: ValueSetData = {
     creatinine: loinc('2160-0', '14682-9', '38483-4'),
     egfr: loinc('98979-8', '62238-1', '69405-9', '77147-7', '48642-3', '48643-1', '50044-7', '70969-1', '88293-6', '88294-4', '50210-4', '94677-2', '98980-6'),
     sodium: loinc('2951-2'),
-    ecog: [...loinc('89247-1'), ...snomed('423740007')],
+    // The SNOMED observable (V~, seen in one IG) is read when sent but was never in the Observation query: kept so.
+    ecog: [...loinc('89247-1'), { system: SYSTEM.snomed, code: '423740007', requested: false }],
     tumorBurden: local('tumor-burden-pct'),
     pvttGrade: local('pvtt-vp'),
     portalCollaterals: local('portal-collaterals'),
