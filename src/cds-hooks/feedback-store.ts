@@ -129,10 +129,6 @@ export class FeedbackStore {
     return (this.selectByService.all(serviceId) as { item_json: string }[]).map((row) => JSON.parse(row.item_json) as FeedbackItem);
   }
 
-  ping(): boolean {
-    return this.db.prepare('SELECT 1 AS ok').get() !== undefined;
-  }
-
   close(): void {
     if (this.db.open) this.db.close();
   }

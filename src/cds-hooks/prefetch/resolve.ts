@@ -137,8 +137,6 @@ class Call {
   private client?: Client;
   readonly cancel = new AbortController();
   requests = 0;
-  inFlight = 0;
-  maxInFlight = 0;
 
   constructor(
     readonly request: HookRequest,
@@ -215,7 +213,7 @@ export class FhirDataResolver implements DataResolver {
       issues.push({ code: 'incomplete', diagnostics: 'required data could not be read', expression: ['prefetch'] });
     }
     if (issues.length > 0) throw unobtainableData(issues);
-    return { keys: resolved, gaps, fhirRequests: call.requests, maxInFlight: call.maxInFlight };
+    return { keys: resolved, gaps, fhirRequests: call.requests };
   }
 
   private plan(url: string | undefined, expected: string, value: PrefetchValue | undefined): Plan {
@@ -340,8 +338,6 @@ export class FhirDataResolver implements DataResolver {
     call.cancel.signal.addEventListener('abort', abort, { once: true });
     const signal = request.signal;
     call.requests++;
-    call.inFlight++;
-    call.maxInFlight = Math.max(call.maxInFlight, call.inFlight);
     const started = performance.now();
     let outcome: FetchOutcome = 'ok';
     try {
@@ -380,7 +376,6 @@ export class FhirDataResolver implements DataResolver {
       clearTimeout(timer);
       call.deadline.removeEventListener('abort', abort);
       call.cancel.signal.removeEventListener('abort', abort);
-      call.inFlight--;
       this.count(resourceType, outcome, (performance.now() - started) / 1000);
       if (outcome !== 'ok') this.options.logger?.warn({ prefetchKey: key, resourceType, outcome }, 'FHIR request failed');
     }

@@ -21,8 +21,6 @@ export interface ResolvedData {
   gaps: DataGap[];
   /** FHIR requests made for this call (0 with full prefetch). */
   fhirRequests: number;
-  /** The most FHIR requests that were in flight at once during this call (the benchmark reports it). */
-  maxInFlight?: number;
 }
 
 /**
