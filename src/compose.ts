@@ -17,6 +17,7 @@ import type { JwtAuthenticatorOptions } from './auth/jwt-authenticator.js';
 import type { ClientAuthenticator } from './auth/client-auth.js';
 import { Metrics } from './common/metrics.js';
 import { ConsensusKnowledgeBase } from './knowledge/engine.js';
+import { loadRuleCatalog } from './rule-files.js';
 import { loadSettings } from './site-files.js';
 
 export interface ComposeOptions {
@@ -48,7 +49,7 @@ export async function composeDeps(config: AppConfig, logger: Logger, options: Co
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics });
   const auth = options.auth ?? (await createClientAuthenticator(config, { metrics, logger }, options.authOptions));
   const dataSettings = createDataSettings({ afpNgPerIu: settings.afpNgPerIu });
-  const knowledge = new ConsensusKnowledgeBase(settings);
+  const knowledge = new ConsensusKnowledgeBase(await loadRuleCatalog(), settings);
   const feedback = new FeedbackStore(config.feedbackDbPath);
   const now = options.now ?? (() => new Date());
 

@@ -5,6 +5,7 @@
 import type { LabConcept } from '../../record/record.js';
 import type { Fact, Finding } from '../types.js';
 import { finding, LAB_LABELS, type RuleContext } from './context.js';
+import { defineRule, ALL_HOOKS } from './rule.js';
 
 export const TACE_CONCEPTS: readonly LabConcept[] = ['bilirubin', 'albumin', 'inr', 'platelets', 'wbc', 'creatinine', 'egfr', 'ecog', 'tumorBurden', 'pvttGrade', 'portalCollaterals', 'westHavenGrade', 'pregnancyStatus'];
 export const PATIENT_VIEW_CONCEPTS: readonly LabConcept[] = ['afp', 'hbvDna', 'hcvRna', 'pregnancyStatus'];
@@ -25,3 +26,11 @@ export function dataQualityRule(ctx: RuleContext): Finding | undefined {
     sources: ['local-default'],
   });
 }
+
+export const dataQualityRuleDefinition = defineRule({
+  catalog: { 'DQ-UNIT': 320 },
+  titles: () => ({ 'DQ-UNIT': 'Results ignored: unit or implausible value' }),
+  group: 'data-quality',
+  hooks: ALL_HOOKS,
+  evaluate: dataQualityRule,
+});
