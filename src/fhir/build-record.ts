@@ -26,7 +26,8 @@ import type {
 import { notThisPatient } from './attribution.js';
 import { distinctResources, type ResourceItem } from './copies.js';
 import { formatNumber, UnitConverter } from './units.js';
-import { COLLATERAL_ANSWERS, PVTT_GRADES, SYSTEM } from './value-set-data.js';
+import { SYSTEM } from '../record/code-systems.js';
+import { LAB_CONCEPT_ROWS } from '../record/lab-concepts.js';
 import { LAB_CONCEPTS } from '../record/record.js';
 import type { ValueSets } from './value-sets.js';
 
@@ -35,7 +36,6 @@ const USABLE_REPORT = new Set(['final', 'amended', 'corrected']);
 const ACTIVE_CLINICAL = new Set(['active', 'recurrence', 'relapse']);
 const EXCLUDED_VERIFICATION = new Set(['refuted', 'entered-in-error']);
 const UNCONFIRMED_VERIFICATION = new Set(['unconfirmed', 'provisional', 'differential']);
-const PREGNANCY_RANK: Record<string, number> = { 'not-pregnant': 0, unknown: 1, pregnant: 2 };
 
 interface BuildContext {
   today: string;
@@ -336,11 +336,10 @@ export class PatientRecordBuilder {
   private readValue(obs: fhir4.Observation, concept: LabConcept): { ok: true; fields: Omit<LabValue, 'concept' | 'resource' | 'effective' | 'date' | 'ageDays' | 'observationCode'> } | { ok: false; reason: IgnoreReason; detail: string } {
     const q = obs.valueQuantity;
     const coded = codings(obs.valueCodeableConcept);
-    switch (concept) {
-      case 'pvttGrade':
-      case 'portalCollaterals':
+    switch (LAB_CONCEPT_ROWS[concept].value) {
+      case 'local-answer':
         return this.localAnswer(concept, coded);
-      case 'pregnancyStatus': {
+      case 'pregnancy-answer': {
         for (const c of coded) {
           const answer = this.valueSets.pregnancyAnswer(codeRef(c));
           if (answer) return { ok: true, fields: { code: codeRef(c), answer, original: c.display ?? c.code ?? '' } };
@@ -355,16 +354,14 @@ export class PatientRecordBuilder {
         }
         return this.noCodedAnswer(coded, 'an ECOG grade 0-5 (valueInteger or an LL529-9 answer)');
       }
-      case 'hcg':
-      case 'hbvDna':
-      case 'hcvRna': {
+      case 'quantity-or-text': {
         if (q && typeof q.value === 'number') break;
         const c = coded[0];
         if (c) return { ok: true, fields: { code: codeRef(c), original: c.display ?? c.code ?? '' } };
         if (typeof obs.valueString === 'string' && obs.valueString.trim() !== '') return { ok: true, fields: { original: obs.valueString.trim() } };
         return { ok: false, reason: 'no-value', detail: 'no value' };
       }
-      default:
+      case 'quantity':
         break;
     }
     let quantity: { value: number; system?: string; code?: string; unit?: string; comparator?: string } | undefined;
@@ -392,8 +389,8 @@ export class PatientRecordBuilder {
     };
   }
 
-  private localAnswer(concept: 'pvttGrade' | 'portalCollaterals', coded: fhir4.Coding[]): { ok: true; fields: Pick<LabValue, 'code' | 'answer' | 'original'> } | { ok: false; reason: IgnoreReason; detail: string } {
-    const allowed: readonly string[] = concept === 'pvttGrade' ? PVTT_GRADES : COLLATERAL_ANSWERS;
+  private localAnswer(concept: LabConcept, coded: fhir4.Coding[]): { ok: true; fields: Pick<LabValue, 'code' | 'answer' | 'original'> } | { ok: false; reason: IgnoreReason; detail: string } {
+    const allowed: readonly string[] = LAB_CONCEPT_ROWS[concept].answers ?? [];
     for (const c of coded) {
       if (c.system === SYSTEM.local && c.code && allowed.includes(c.code)) return { ok: true, fields: { code: codeRef(c), answer: c.code, original: c.display ?? c.code } };
     }
@@ -429,10 +426,9 @@ export class PatientRecordBuilder {
 
   /** True when `b` is strictly worse than `a` (§3.1 "use the worse (more abnormal) one"). */
   private worse(concept: LabConcept, b: LabValue, a: LabValue): boolean {
+    const answers = LAB_CONCEPT_ROWS[concept].answers;
     const rank = (v: LabValue): number | undefined => {
-      if (concept === 'pvttGrade') return PVTT_GRADES.indexOf(v.answer as (typeof PVTT_GRADES)[number]);
-      if (concept === 'portalCollaterals') return COLLATERAL_ANSWERS.indexOf(v.answer as (typeof COLLATERAL_ANSWERS)[number]);
-      if (concept === 'pregnancyStatus') return PREGNANCY_RANK[v.answer ?? ''];
+      if (answers) return answers.indexOf(v.answer ?? '');
       if (v.value === undefined || v.unit !== a.unit) return undefined;
       return this.settings.labs[concept].worse === 'higher-is-worse' ? v.value : -v.value;
     };

@@ -4,6 +4,7 @@
  * once at start-up against a schema generated from these definitions (see site-policy.ts).
  */
 import { unitText } from '../record/display.js';
+import { DEFAULT_AFP_NG_PER_IU } from '../record/lab-concepts.js';
 import type { CitationId } from './citations.js';
 
 export interface SettingDefinition {
@@ -60,7 +61,7 @@ export const SETTING_DEFINITIONS = {
 
   // Units (§1.1 note A): assay-dependent, so a site setting.
   afpNgPerIu: {
-    default: 1.21, type: 'number', exclusiveMin: 0, max: 10, unit: 'ng per IU',
+    default: DEFAULT_AFP_NG_PER_IU, type: 'number', exclusiveMin: 0, max: 10, unit: 'ng per IU',
     description: 'AFP in IU/mL (or kIU/L) is converted to ng/mL with this factor (WHO 1st IS 72/225 as stated in manufacturer inserts; assay-dependent, e.g. 1.28 found for one assay)',
     sources: ['afp-who-standard'],
   },

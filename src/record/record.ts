@@ -4,9 +4,10 @@
  * Dates are calendar dates (YYYY-MM-DD) in CDS_TIME_ZONE; `ageDays` = today - date in whole days.
  */
 
-/** Observation concepts the rules use (clinical-rules.md §1.1, §1.2, §1.8). */
-export const LAB_CONCEPTS = ['afp', 'bilirubin', 'albumin', 'inr', 'platelets', 'wbc', 'creatinine', 'egfr', 'sodium', 'ecog', 'tumorBurden', 'pvttGrade', 'portalCollaterals', 'westHavenGrade', 'pregnancyStatus', 'hcg', 'hbvDna', 'hcvRna'] as const;
-export type LabConcept = (typeof LAB_CONCEPTS)[number];
+import type { LabConcept } from './lab-concepts.js';
+
+/** Observation concepts the rules use (clinical-rules.md §1.1, §1.2, §1.8): one table, lab-concepts.ts. */
+export { LAB_CONCEPTS, type LabConcept } from './lab-concepts.js';
 
 export const CONDITION_CONCEPTS = ['hcc', 'primaryLiverCancer', 'intrahepaticCholangiocarcinoma', 'liverMetastasis', 'distantMetastasis', 'portalVeinThrombosis', 'liverAbscess', 'sepsis', 'cachexia', 'multiOrganFailure', 'chronicHepatitisB', 'chronicHepatitisC', 'alcoholUseDisorder', 'type2Diabetes', 'cirrhosis', 'biliaryCirrhosis', 'sclerosingCholangitis', 'ascites', 'hepaticEncephalopathy', 'avFistula', 'pregnancy', 'hepatorenalSyndrome', 'familyHistoryLiverCancer'] as const;
 export type ConditionConcept = (typeof CONDITION_CONCEPTS)[number];
