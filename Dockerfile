@@ -13,9 +13,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.runtime.json ./
 COPY src ./src
-RUN npm run build
+# The service only: the development tools in dev/ (loopback FHIR server, fixtures, card preview) are not built or copied.
+RUN npm run build:runtime
 
 # ---- runtime: production dependencies only, non-root ----
 FROM ${BASE} AS runtime

@@ -3,10 +3,10 @@
  * `stub` = the fixed-delay FHIR stub (argv: stub <fixture> <delay ms>), `medplum` = the loopback FHIR server with
  * every fixture loaded, behind the counting proxy. Reports its base URL, and on request its traffic, over IPC.
  */
-import { calendarDate } from '../src/calendar.js';
-import { startFhirServer } from '../src/dev/fhir-server.js';
-import { loadFixtures } from '../src/dev/fixture-loader.js';
-import { FIXTURES_DIR, loadFixture } from '../src/fixtures/fixtures.js';
+import { calendarDate } from '../src/common/calendar.js';
+import { startFhirServer } from '../dev/fhir-server/fhir-server.js';
+import { loadFixtures } from '../dev/fhir-server/fixture-loader.js';
+import { FIXTURES_DIR, loadFixture } from '../dev/fixtures/fixtures.js';
 import { startCountingProxy, startDelayStub, type Listening } from './fhir-counter.js';
 
 export type FhirProcessMessage =

@@ -6,11 +6,11 @@ import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { calendarDate } from '../src/calendar.js';
+import { calendarDate } from '../src/common/calendar.js';
 import { compileValidators } from '../src/cds-hooks/schemas.js';
 import { loadServiceRegistry } from '../src/cds-hooks/service-registry.js';
 import { PACKAGE_ROOT } from '../src/config.js';
-import { fixtureHookRequest, loadFixture, loadManifest } from '../src/fixtures/fixtures.js';
+import { fixtureHookRequest, loadFixture, loadManifest } from '../dev/fixtures/fixtures.js';
 import type { FhirProcessMessage } from './fhir-process.js';
 
 export { startFlags } from '../scripts/start-flags.js';

@@ -12,7 +12,7 @@ import { buildCard } from '../src/cds-hooks/cards.js';
 import { composeDeps } from '../src/compose.js';
 import { loadConfig } from '../src/config.js';
 import { jsonDepthExceeds } from '../src/http/json-depth.js';
-import { ordersInScope, taceOrders } from '../src/knowledge/orders.js';
+import { taceOrdersInScope } from '../src/cds-hooks/orders.js';
 import type { EvaluationInput } from '../src/knowledge/types.js';
 import { benchBodies } from './harness.js';
 
@@ -54,7 +54,7 @@ export async function measureStages(iterations: number): Promise<StageRow[]> {
       marks.push(performance.now());
       const built = deps.records.build(data, { today: deps.today(), patientId: request.context.patientId });
       marks.push(performance.now());
-      const orders = taceOrders(ordersInScope(matched.hook, request.context), (code) => deps.knowledge.isTaceOrderCode(code));
+      const orders = taceOrdersInScope(matched.hook, request.context, deps.isTaceOrderCode);
       const input: EvaluationInput = { hook: matched.hook, record: built, taceOrders: orders, patientId: request.context.patientId };
       const findings = deps.knowledge.evaluate(matched.ruleGroups, input);
       marks.push(performance.now());

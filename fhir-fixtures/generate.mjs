@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Writes the fixture Bundles (one FHIR R4 transaction per clinical scenario) and manifest.json.
- * Dates are relative ("@today-30d"), resolved at load time by src/fixtures/relative-dates.ts.
+ * Dates are relative ("@today-30d"), resolved at load time by dev/fixtures/relative-dates.ts.
  * The expected cards in the manifest are written by hand from clinical-rules.md §3 (not computed by the engine).
  * Run: node fhir-fixtures/generate.mjs
  */

@@ -1,4 +1,4 @@
-// `npm start` builds first when dist/ is missing or older than any source file.
+// `npm start` builds first when dist/ is missing or older than any source file (the service and the dev tools).
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,8 +15,8 @@ function newestMtime(dir) {
   return newest;
 }
 
-const stale = !existsSync(entry) || newestMtime('src') > statSync(entry).mtimeMs;
+const stale = !existsSync(entry) || Math.max(newestMtime('src'), newestMtime('dev')) > statSync(entry).mtimeMs;
 if (stale) {
-  console.error('hcc-cds: building (dist/ is missing or older than src/)');
+  console.error('hcc-cds: building (dist/ is missing or older than src/ or dev/)');
   execSync('npx tsc -p tsconfig.build.json', { stdio: 'inherit' });
 }

@@ -35,10 +35,10 @@ const HOOKS = [
 ];
 const RANK = { critical: 0, warning: 1, info: 2 };
 
-const { startFhirServer } = await import('../dist/src/dev/fhir-server.js');
-const { loadFixtures } = await import('../dist/src/dev/fixture-loader.js');
-const { FIXTURES_DIR, fixtureHookRequest, loadManifest } = await import('../dist/src/fixtures/fixtures.js');
-const { calendarDate } = await import('../dist/src/calendar.js');
+const { startFhirServer } = await import('../dist/dev/fhir-server/fhir-server.js');
+const { loadFixtures } = await import('../dist/dev/fhir-server/fixture-loader.js');
+const { FIXTURES_DIR, fixtureHookRequest, loadManifest } = await import('../dist/dev/fixtures/fixtures.js');
+const { calendarDate } = await import('../dist/src/common/calendar.js');
 const { loadConfig, PACKAGE_ROOT } = await import('../dist/src/config.js');
 const { composeService } = await import('../dist/src/compose.js');
 const { createLogger } = await import('../dist/src/http/logger.js');

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the Dockerfile's steps by hand, for machines without a Docker engine:
-# build stage (npm ci, npm run build), runtime stage (npm ci --omit=dev, copy dist + hooks),
+# build stage (npm ci, npm run build:runtime), runtime stage (npm ci --omit=dev, copy dist + hooks),
 # then starts the result as a non-root user with NODE_ENV=production and runs the HEALTHCHECK command.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -13,9 +13,10 @@ tar -C "$root" --exclude-from="$root/.dockerignore" -cf - . | tar -C "$work/cont
 echo "== build stage"
 cp "$work/context/package.json" "$work/context/package-lock.json" "$work/build/"
 (cd "$work/build" && npm ci --no-audit --no-fund --loglevel=error)
-cp "$work/context/tsconfig.json" "$work/context/tsconfig.build.json" "$work/build/"
+cp "$work/context/tsconfig.json" "$work/context/tsconfig.build.json" "$work/context/tsconfig.runtime.json" "$work/build/"
 cp -r "$work/context/src" "$work/build/src"
-(cd "$work/build" && npm run build --silent)
+(cd "$work/build" && npm run build:runtime --silent)
+echo "dist holds: $(ls "$work/build/dist"); development tools in it: $(find "$work/build/dist" -path '*/dev/*' | wc -l)"
 
 echo "== runtime stage"
 cp "$work/context/package.json" "$work/context/package-lock.json" "$work/runtime/"

@@ -1,6 +1,6 @@
 // Starts the loopback FHIR R4 server (Medplum's engine, in memory), prints its base URL, records its PID and
 // stops cleanly on SIGTERM/SIGINT. Usage: npm run fhir:start [-- --port 8103] [--pid-file .fhir-server.pid] [--page-size 20]
-// Needs `npm run build` output (the npm script builds first). No --experimental-websocket needed (see src/dev/websocket-shim.ts).
+// Needs `npm run build` output (the npm script builds first). No --experimental-websocket needed (see dev/fhir-server/websocket-shim.ts).
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -41,7 +41,7 @@ if (existsSync(pidFile)) {
 }
 
 const started = performance.now();
-const { startFhirServer } = await import('../dist/src/dev/fhir-server.js');
+const { startFhirServer } = await import('../dist/dev/fhir-server/fhir-server.js');
 let server;
 try {
   server = await startFhirServer({ port, defaultPageSize: pageSize });

@@ -15,8 +15,8 @@ if (!values.fhir || !/^https?:\/\//.test(values.fhir)) {
   console.error('usage: npm run fixtures:load -- --fhir <FHIR base URL> [--token T] [--dir fhir-fixtures] [--today YYYY-MM-DD]');
   process.exit(2);
 }
-const { loadFixtures } = await import('../dist/src/dev/fixture-loader.js');
-const { calendarDate } = await import('../dist/src/calendar.js');
+const { loadFixtures } = await import('../dist/dev/fhir-server/fixture-loader.js');
+const { calendarDate } = await import('../dist/src/common/calendar.js');
 const today = values.today ?? calendarDate(new Date(), process.env.CDS_TIME_ZONE?.trim() || 'UTC');
 if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) {
   console.error(`fixtures:load: --today must be YYYY-MM-DD, got "${today}"`);

@@ -11,7 +11,7 @@ const { values } = parseArgs({
     chromium: { type: 'string' },
   },
 });
-const { runSandboxCheck, CHROMIUM_PATH } = await import('../dist/src/dev/sandbox-check.js');
+const { runSandboxCheck, CHROMIUM_PATH } = await import('../dist/dev/cds-client/sandbox-check.js');
 const started = performance.now();
 const report = await runSandboxCheck({
   ...(values.patient ? { patientId: values.patient } : {}),

@@ -1,22 +1,24 @@
 import type { Logger } from 'pino';
 import type express from 'express';
 import type { Registry } from 'prom-client';
-import { calendarDate } from './calendar.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { calendarDate } from './common/calendar.js';
 import type { AppConfig } from './config.js';
 import { compileValidators } from './cds-hooks/schemas.js';
 import { loadServiceRegistry } from './cds-hooks/service-registry.js';
 import { PatientRecordBuilder } from './fhir/build-record.js';
 import { createDataSettings } from './fhir/data-settings.js';
-import { FhirDataResolver } from './fhir/resolver.js';
+import { FhirDataResolver } from './cds-hooks/prefetch/resolve.js';
 import { loadValueSets } from './fhir/value-sets.js';
 import { createApp, type AppDeps } from './http/app.js';
 import { createClientAuthenticator } from './auth/create-authenticator.js';
 import type { JwtAuthenticatorOptions } from './auth/jwt-authenticator.js';
-import type { ClientAuthenticator } from './http/client-auth.js';
-import { Metrics } from './http/metrics.js';
+import type { ClientAuthenticator } from './auth/client-auth.js';
+import { Metrics } from './common/metrics.js';
 import { ConsensusKnowledgeBase } from './knowledge/engine.js';
-import { loadSettings } from './knowledge/site-policy.js';
-import { previewRoutes } from './preview/routes.js';
+import { loadRuleCatalog } from './rule-files.js';
+import { loadSettings } from './site-files.js';
 import { openStore } from './store/open-store.js';
 import { Readiness } from './store/readiness.js';
 import type { FeedbackRepository, Store } from './store/types.js';
@@ -48,14 +50,15 @@ export async function composeDeps(config: AppConfig, logger: Logger, options: Co
   const validators = compileValidators();
   // Settings and site policy: read and schema-checked once; a bad SITE_POLICY_FILE stops start-up naming the field.
   const settings = loadSettings(config.sitePolicyFile);
-  const registry = loadServiceRegistry(config.hooksDir, validators);
+  // Value sets first: the prefetch templates ask for their codes, site codes included ({{valueset:...}}).
+  const valueSets = loadValueSets(config.valueSetFile);
+  const registry = loadServiceRegistry(config.hooksDir, validators, valueSets.searchQueries());
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics });
   // The store before the authenticator: the JWT replay cache lives in it (shared when DATABASE_URL is set).
   const store = await openStore(config, { logger, registry: metrics.registry, now: options.authOptions?.now });
   const auth = options.auth ?? (await createClientAuthenticator(config, { metrics, logger }, { replayStore: store.replay, ...options.authOptions }));
-  const valueSets = loadValueSets(config.valueSetFile);
-  const dataSettings = createDataSettings({ afpNgPerIu: config.afpNgPerIu });
-  const knowledge = new ConsensusKnowledgeBase(settings, (code) => valueSets.isTaceCode(code));
+  const dataSettings = createDataSettings({ afpNgPerIu: settings.afpNgPerIu });
+  const knowledge = new ConsensusKnowledgeBase(await loadRuleCatalog(), settings);
   const now = options.now ?? (() => new Date());
 
   const deps: AppDeps = {
@@ -75,6 +78,7 @@ export async function composeDeps(config: AppConfig, logger: Logger, options: Co
     }),
     records: new PatientRecordBuilder(valueSets, dataSettings, config.timeZone),
     knowledge,
+    isTaceOrderCode: (code) => valueSets.isTaceCode(code),
     today: () => calendarDate(now(), config.timeZone),
     hookDeadlineMs: config.hookDeadlineMs,
     maxDraftOrders: config.maxDraftOrders,
@@ -89,7 +93,7 @@ export async function composeDeps(config: AppConfig, logger: Logger, options: Co
     logger,
   };
   // The development card preview (GET /preview); config.previewEnabled is false under NODE_ENV=production.
-  const preview = config.previewEnabled ? previewRoutes(deps) : undefined;
+  const preview = config.previewEnabled ? await loadPreviewRoutes(deps, logger) : undefined;
   const extra = options.extraRoutes;
   if (preview || extra) {
     deps.extraRoutes = (app) => {
@@ -114,4 +118,22 @@ export async function composeService(config: AppConfig, logger: Logger, options:
       await deps.store.close();
     },
   };
+}
+
+type PreviewRoutes = (deps: AppDeps) => (app: express.Express) => void;
+
+/**
+ * The card preview is a development tool (dev/preview), outside the runtime build: it is loaded by path, only when
+ * enabled, and only where it was built (`npm run build`, or its TypeScript source under the tests). A runtime-only
+ * build (the Docker image) has none, and says so once instead of failing.
+ */
+async function loadPreviewRoutes(deps: AppDeps, logger: Logger): Promise<((app: express.Express) => void) | undefined> {
+  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  const module = new URL(`../dev/preview/routes.${extension}`, import.meta.url);
+  if (!existsSync(fileURLToPath(module))) {
+    logger.warn('the card preview (GET /preview) is not part of this build; it needs the development tools (npm run build)');
+    return undefined;
+  }
+  const { previewRoutes } = (await import(module.href)) as { previewRoutes: PreviewRoutes };
+  return previewRoutes(deps);
 }

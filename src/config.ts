@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { StartupError } from './common/startup.js';
 
 /** The package root (where package.json lives), found from this file whether it runs from src/ or dist/src/. */
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
@@ -44,8 +45,6 @@ export interface AppConfig {
   jwtReplayQuotaPerIssuer: number;
   sitePolicyFile?: string;
   valueSetFile?: string;
-  /** ng of AFP per IU (clinical-rules.md §1.1 note A; assay-dependent). */
-  afpNgPerIu: number;
   corsOrigins: string[] | '*';
   bodyLimitBytes: number;
   maxJsonDepth: number;
@@ -71,7 +70,8 @@ export interface AppConfig {
   adminToken?: string;
 }
 
-export class ConfigError extends Error {}
+/** An environment variable that cannot be used: the one start-up error (common/startup.ts) under its older name. */
+export { StartupError as ConfigError } from './common/startup.js';
 
 /**
  * The pseudonym key outside production when none is set: fixed and public, so pseudonyms (and snoozes) agree across
@@ -86,18 +86,13 @@ function intVar(env: Env, name: string, fallback: number, min = 0): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) {
-    throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+    throw new StartupError(`${name} must be an integer >= ${min}, got "${raw}"`);
   }
   return value;
 }
 
-function positiveNumberVar(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
-  return value;
-}
+/** Variables that used to be read: a site that still sets one must not believe it has effect. */
+const MOVED_TO_SITE_POLICY: Readonly<Record<string, string>> = { AFP_NG_PER_IU: 'afpNgPerIu' };
 
 function listVar(env: Env, name: string): string[] {
   return (env[name] ?? '')
@@ -122,32 +117,35 @@ function validTimeZone(zone: string): boolean {
 }
 
 export function loadConfig(env: Env = process.env): AppConfig {
+  for (const [variable, setting] of Object.entries(MOVED_TO_SITE_POLICY)) {
+    if (env[variable]?.trim()) throw new StartupError(`${variable} is no longer read: set "${setting}" in SITE_POLICY_FILE (a cited site setting, README "Settings")`);
+  }
   const port = intVar(env, 'PORT', 3000);
   const nodeEnv = env.NODE_ENV?.trim() || 'development';
   const production = nodeEnv === 'production';
   const timeZone = env.CDS_TIME_ZONE?.trim() || 'UTC';
-  if (!validTimeZone(timeZone)) throw new ConfigError(`CDS_TIME_ZONE "${timeZone}" is not an IANA time zone`);
+  if (!validTimeZone(timeZone)) throw new StartupError(`CDS_TIME_ZONE "${timeZone}" is not an IANA time zone`);
   const fhirTimeoutMs = intVar(env, 'FHIR_TIMEOUT_MS', 2000, 1);
   const publicBaseUrl = (env.PUBLIC_BASE_URL?.trim() || `http://localhost:${port}`).replace(/\/+$/, '');
   try {
     new URL(publicBaseUrl);
   } catch {
-    throw new ConfigError(`PUBLIC_BASE_URL "${publicBaseUrl}" is not a URL`);
+    throw new StartupError(`PUBLIC_BASE_URL "${publicBaseUrl}" is not a URL`);
   }
   const corsList = listVar(env, 'CORS_ORIGINS');
   const jwtMaxLifetimeSec = intVar(env, 'JWT_MAX_LIFETIME_SEC', 300, 1);
-  if (jwtMaxLifetimeSec > 3600) throw new ConfigError(`JWT_MAX_LIFETIME_SEC must be at most 3600 (CDS Hooks: no more than an hour), got "${jwtMaxLifetimeSec}"`);
+  if (jwtMaxLifetimeSec > 3600) throw new StartupError(`JWT_MAX_LIFETIME_SEC must be at most 3600 (CDS Hooks: no more than an hour), got "${jwtMaxLifetimeSec}"`);
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
-    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL (unset for the embedded SQLite store)');
+    throw new StartupError('DATABASE_URL must be a postgres:// or postgresql:// URL (unset for the embedded SQLite store)');
   }
   const webConcurrency = intVar(env, 'WEB_CONCURRENCY', 1, 1);
-  if (webConcurrency > 64) throw new ConfigError(`WEB_CONCURRENCY must be at most 64, got "${webConcurrency}"`);
+  if (webConcurrency > 64) throw new StartupError(`WEB_CONCURRENCY must be at most 64, got "${webConcurrency}"`);
   const patientPseudonymKey = env.PATIENT_PSEUDONYM_KEY?.trim() || undefined;
   if (production && patientPseudonymKey === undefined) {
     // One line even when CDS_CLIENTS_FILE is missing too (server.ts checks that one after the configuration is read).
     const clients = !pathVar(env, 'CDS_CLIENTS_FILE') && env.CDS_ALLOW_UNAUTHENTICATED?.trim() !== 'true' ? 'CDS_CLIENTS_FILE (or CDS_ALLOW_UNAUTHENTICATED=true to run open on purpose) and ' : '';
-    throw new ConfigError(`NODE_ENV=production needs ${clients}PATIENT_PSEUDONYM_KEY (a secret of at least 32 characters: the key of the patient pseudonyms in the issued-card log)`);
+    throw new StartupError(`NODE_ENV=production needs ${clients}PATIENT_PSEUDONYM_KEY (a secret of at least 32 characters: the key of the patient pseudonyms in the issued-card log)`);
   }
   return {
     port,
@@ -172,7 +170,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtReplayQuotaPerIssuer: intVar(env, 'JWT_REPLAY_QUOTA_PER_ISSUER', 30_000, 1),
     sitePolicyFile: pathVar(env, 'SITE_POLICY_FILE'),
     valueSetFile: pathVar(env, 'VALUE_SET_FILE'),
-    afpNgPerIu: positiveNumberVar(env, 'AFP_NG_PER_IU', 1.21),
     corsOrigins: corsList.length === 0 || corsList.includes('*') ? '*' : corsList,
     bodyLimitBytes: intVar(env, 'BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024),
     maxJsonDepth: intVar(env, 'MAX_JSON_DEPTH', 64, 8),

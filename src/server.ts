@@ -1,9 +1,9 @@
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { composeService } from './compose.js';
-import { ConfigError, loadConfig } from './config.js';
+import { StartupError } from './common/startup.js';
+import { loadConfig } from './config.js';
 import { createLogger } from './http/logger.js';
-import { ServiceDefinitionError } from './cds-hooks/service-registry.js';
 import { announceListening, clusterMetricsText, runPrimary, shareMetricsWithPrimary } from './store/cluster.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const logger = cluster.isWorker ? createLogger(config.logLevel).child({ worker: cluster.worker?.id }) : createLogger(config.logLevel);
   if (!config.cdsClientsFile) {
     if (config.production && !config.allowUnauthenticated) {
-      throw new ConfigError('NODE_ENV=production needs CDS_CLIENTS_FILE (or CDS_ALLOW_UNAUTHENTICATED=true to run open on purpose)');
+      throw new StartupError('NODE_ENV=production needs CDS_CLIENTS_FILE (or CDS_ALLOW_UNAUTHENTICATED=true to run open on purpose)');
     }
     if (!cluster.isWorker) logger.warn('CDS client authentication is OFF (no CDS_CLIENTS_FILE): any caller can invoke the services');
   }
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new StartupError(`PORT ${config.port}: cannot listen on ${config.host}:${config.port} (${error.code ?? error.message})`)));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -70,8 +70,9 @@ async function main(): Promise<void> {
   if (cluster.isWorker) process.on('disconnect', () => shutdown('primary gone'));
 }
 
+// Every start-up problem is one line and exit code 1, never a stack trace (an operator reads it, not a developer).
 main().catch((error: unknown) => {
-  const known = error instanceof ConfigError || error instanceof ServiceDefinitionError;
-  process.stderr.write(`hcc-cds: cannot start: ${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`);
+  const message = error instanceof StartupError ? error.message : `unexpected ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+  process.stderr.write(`hcc-cds: cannot start: ${message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
   process.exit(1);
 });

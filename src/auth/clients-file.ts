@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { JSONWebKeySet } from 'jose';
-import { ConfigError } from '../config.js';
-import { createAjv, describeErrors } from '../cds-hooks/schemas.js';
+import { createAjv } from '../common/json-schema.js';
+import { checkStartupDocument, StartupError } from '../common/startup.js';
+import { readJsonFile } from '../common/startup-file.js';
 
 /**
  * Asymmetric JWS algorithms a CDS client may sign with (CDS Hooks 2.0 "Trusting CDS Clients": never `none`,
@@ -77,46 +77,24 @@ export const clientsFileSchema = {
   },
 } as const;
 
-/** Reads and checks `CDS_CLIENTS_FILE` once at start-up. Throws a ConfigError naming the file and the field. */
+/** Reads and checks `CDS_CLIENTS_FILE` once at start-up. Throws a StartupError naming the file and the field. */
 export function loadClientsFile(path: string): ClientsFile {
-  let raw: string;
-  try {
-    raw = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`CDS_CLIENTS_FILE ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (error) {
-    throw new ConfigError(`CDS_CLIENTS_FILE ${path}: not valid JSON (${(error as Error).message})`);
-  }
-  return parseClientsFile(parsed, path);
+  return parseClientsFile(readJsonFile('CDS_CLIENTS_FILE', path), path);
 }
 
 const validateClientsFile = createAjv().compile(clientsFileSchema);
 
 export function parseClientsFile(document: unknown, source: string): ClientsFile {
-  if (!validateClientsFile(document)) {
-    const errors = validateClientsFile.errors ?? [];
-    const problems = describeErrors(errors, '')
-      .map((error, index) => {
-        const message = errors[index]?.keyword === 'oneOf' ? 'needs exactly one of "jwks" (static keys) or "jku" (key set URL)' : error.message;
-        return `${error.path || '(root)'} ${message}`;
-      })
-      .filter((line, index, all) => all.indexOf(line) === index)
-      .slice(0, 5);
-    throw new ConfigError(`CDS_CLIENTS_FILE ${source}: ${problems.join('; ')}`);
-  }
+  checkStartupDocument(`CDS_CLIENTS_FILE ${source}`, document, validateClientsFile, { messages: { oneOf: 'needs exactly one of "jwks" (static keys) or "jku" (key set URL)' } });
   const file = document as unknown as ClientsFile;
   const seen = new Set<string>();
   file.clients.forEach((client, index) => {
-    if (seen.has(client.iss)) throw new ConfigError(`CDS_CLIENTS_FILE ${source}: clients[${index}].iss "${client.iss}" is listed twice`);
+    if (seen.has(client.iss)) throw new StartupError(`CDS_CLIENTS_FILE ${source}: clients[${index}].iss "${client.iss}" is listed twice`);
     seen.add(client.iss);
     const kids = new Set<string>();
     client.jwks?.keys.forEach((key, keyIndex) => {
       const kid = String(key.kid);
-      if (kids.has(kid)) throw new ConfigError(`CDS_CLIENTS_FILE ${source}: clients[${index}].jwks.keys[${keyIndex}].kid "${kid}" is not unique`);
+      if (kids.has(kid)) throw new StartupError(`CDS_CLIENTS_FILE ${source}: clients[${index}].jwks.keys[${keyIndex}].kid "${kid}" is not unique`);
       kids.add(kid);
     });
   });

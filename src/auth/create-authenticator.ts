@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config.js';
-import { openAccess, type ClientAuthenticator } from '../http/client-auth.js';
-import type { Metrics } from '../http/metrics.js';
+import { openAccess, type ClientAuthenticator } from './client-auth.js';
+import type { Metrics } from '../common/metrics.js';
 import { loadClientsFile } from './clients-file.js';
 import { createJwtAuthenticator, type JwtAuthenticatorOptions } from './jwt-authenticator.js';
 
 /**
  * The client authenticator for this configuration, built once at start-up: JWT checks when CDS_CLIENTS_FILE is set
- * (a bad file is a ConfigError naming the file and field), open access otherwise (server.ts warns, or refuses in
+ * (a bad file is a StartupError naming the file and field), open access otherwise (server.ts warns, or refuses in
  * production without CDS_ALLOW_UNAUTHENTICATED=true).
  */
 export async function createClientAuthenticator(

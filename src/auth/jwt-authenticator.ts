@@ -10,11 +10,12 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
-import { ConfigError } from '../config.js';
-import type { ClientAuthenticator } from '../http/client-auth.js';
-import type { Metrics } from '../http/metrics.js';
-import { HttpError } from '../http/operation-outcome.js';
-import { collapseRepeatedSlashes } from '../http/repeated-slashes.js';
+import { StartupError } from '../common/startup.js';
+import type { ClientAuthenticator } from './client-auth.js';
+import type { Metrics } from '../common/metrics.js';
+import { unauthorized } from '../common/outcomes.js';
+import { collapseRepeatedSlashes } from '../common/repeated-slashes.js';
+import { StoreUnavailableError } from '../store/types.js';
 import { ASYMMETRIC_ALGS, type ClientsFile, type TrustedClient } from './clients-file.js';
 import { MemoryReplayStore, type ReplayStore } from './replay-cache.js';
 
@@ -132,11 +133,11 @@ export class JwtClientAuthenticator implements ClientAuthenticator {
       await this.verify(req.headers.authorization, audience);
     } catch (error) {
       // The replay store could not be asked (a 503 StoreUnavailableError): refused, but not the client's fault.
-      if (error instanceof HttpError) throw error;
+      if (error instanceof StoreUnavailableError) throw error;
       const reason: AuthFailureReason = error instanceof AuthFailure ? error.reason : reasonOf(error);
       this.metrics?.authFailures.inc({ reason });
       // The message is the reason code only: app.ts logs it and answers a bare "unauthorized".
-      throw new HttpError(401, { code: 'login', diagnostics: reason });
+      throw unauthorized(reason);
     }
   }
 
@@ -248,7 +249,7 @@ export async function createJwtAuthenticator(file: ClientsFile, source: string, 
       try {
         await importJWK(key, alg);
       } catch (error) {
-        throw new ConfigError(`CDS_CLIENTS_FILE ${source}: clients[${clientIndex}].jwks.keys[${keyIndex}] (kid "${String(key.kid)}") is not a usable public key: ${(error as Error).message}`);
+        throw new StartupError(`CDS_CLIENTS_FILE ${source}: clients[${clientIndex}].jwks.keys[${keyIndex}] (kid "${String(key.kid)}") is not a usable public key: ${(error as Error).message}`);
       }
     }
   }

@@ -1,30 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Action, Card, Coding, Indicator, Link, Suggestion } from './types.js';
+import type { CardInput, SuggestionInput } from '../knowledge/types.js';
+import type { Action, Card, Coding, Link, Suggestion } from './types.js';
+
+export type { CardInput, SuggestionInput } from '../knowledge/types.js';
 import { INDICATORS } from './types.js';
 
 /** The CodeSystem of this service's rule ids, carried in every card's `source.topic`. */
 export const RULE_CODE_SYSTEM = 'urn:hcc-cds:rule';
 export const SOURCE_LABEL = 'hcc-cds (primary liver cancer consensus rules)';
 export const SUMMARY_MAX_LENGTH = 139;
-
-export interface SuggestionInput {
-  label: string;
-  isRecommended?: boolean;
-  actions: Action[];
-}
-
-export interface CardInput {
-  ruleId: string;
-  ruleTitle?: string;
-  indicator: Indicator;
-  summary: string;
-  detail?: string;
-  sourceUrl?: string;
-  suggestions?: SuggestionInput[];
-  selectionBehavior?: 'at-most-one' | 'any';
-  overrideReasons?: Coding[];
-  links?: Link[];
-}
 
 export class CardInvariantError extends Error {}
 

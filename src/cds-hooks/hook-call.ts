@@ -1,10 +1,13 @@
+/** One hook call, top-down: validate -> which service -> TACE scope -> resolve prefetch -> record -> rules -> cards. */
 import type { Logger } from 'pino';
-import type { CodeRef, PatientRecord } from '../fhir/record.js';
-import type { DataResolver, ResolvedData } from '../fhir/resolved-data.js';
-import { ordersInScope, taceOrders } from '../knowledge/orders.js';
-import type { EvaluationInput, Finding, RuleGroup } from '../knowledge/types.js';
-import { buildCard, type CardInput } from './cards.js';
-import { badRequest, HttpError, notFound } from '../http/operation-outcome.js';
+import { invalid, notFound, OutcomeError, tooCostly } from '../common/outcomes.js';
+import type { CodeRef, PatientRecord } from '../record/record.js';
+import type { RecordSource } from '../fhir/build-record.js';
+import { applicableGroups } from '../knowledge/applicability.js';
+import type { CardInput, EvaluationInput, Finding, RuleGroup } from '../knowledge/types.js';
+import { buildCard } from './cards.js';
+import { taceOrdersInScope } from './orders.js';
+import type { DataResolver, ResolvedData } from './prefetch/resolved-data.js';
 import { describeErrors, type Validate, type Validators } from './schemas.js';
 import type { ServiceDefinition, ServiceRegistry } from './service-registry.js';
 import type { Card, HookRequest } from './types.js';
@@ -12,12 +15,11 @@ import type { Card, HookRequest } from './types.js';
 /** Turns resolved Bundles into the PatientRecord (the FHIR layer). */
 export interface RecordBuilder {
   /** `fhirServer`: the request's FHIR base, under which an absolute reference to this patient is recognised. */
-  build(data: ResolvedData, options: { today: string; patientId: string; fhirServer?: string }): PatientRecord;
+  build(data: RecordSource, options: { today: string; patientId: string; fhirServer?: string }): PatientRecord;
 }
 
 /** The clinical knowledge: pure functions of (record, orders, today, settings). */
 export interface KnowledgeBase {
-  isTaceOrderCode(code: CodeRef): boolean;
   evaluate(groups: readonly RuleGroup[], input: EvaluationInput): Finding[];
   render(finding: Finding, input: EvaluationInput): CardInput;
 }
@@ -28,6 +30,8 @@ export interface HookCallDeps {
   resolver: DataResolver;
   records: RecordBuilder;
   knowledge: KnowledgeBase;
+  /** A TACE order code of the loaded value sets (site codes included). */
+  isTaceOrderCode: (code: CodeRef) => boolean;
   /** Today's calendar date (YYYY-MM-DD) in CDS_TIME_ZONE. */
   today: () => string;
   hookDeadlineMs: number;
@@ -40,23 +44,18 @@ export interface HookCallDeps {
 }
 
 export interface HookCallResult {
-  service: ServiceDefinition;
-  request: HookRequest;
   cards: Card[];
-  findings: Finding[];
   fhirRequests: number;
 }
 
-/** A 400 naming, by path, every schema error of `validate`'s last run. */
-export function schemaViolation(validate: Validate, root: string): HttpError {
-  return new HttpError(400, describeErrors(validate.errors, root).map((e) => ({ code: 'invalid' as const, diagnostics: `${e.path} ${e.message}`, expression: [e.path] })));
+/** An `invalid` outcome naming, by path, every schema error of `validate`'s last run. */
+export function schemaViolation(validate: Validate, root: string): OutcomeError {
+  return new OutcomeError('invalid', describeErrors(validate.errors, root).map((e) => ({ code: 'invalid' as const, diagnostics: `${e.path} ${e.message}`, expression: [e.path] })));
 }
 
-/** A 413 when `value` is an array longer than `limit`. Checked before schema validation, whose work grows with the items. */
+/** `too-costly` when `value` is an array longer than `limit`. Checked before schema validation, whose work grows with the items. */
 export function checkArrayLimit(value: unknown, limit: number, name: string, expression: string, noun = 'items'): void {
-  if (Array.isArray(value) && value.length > limit) {
-    throw new HttpError(413, { code: 'too-costly', diagnostics: `${name} has ${value.length} ${noun}; at most ${limit} are accepted`, expression: [expression] });
-  }
+  if (Array.isArray(value) && value.length > limit) throw tooCostly(`${name} has ${value.length} ${noun}; at most ${limit} are accepted`, [expression]);
 }
 
 /** The arrays of a hook context that have a limit (MAX_DRAFT_ORDERS, MAX_SELECTIONS). */
@@ -83,14 +82,14 @@ export function validateHookRequest(
   limits: ContextLimits = DEFAULT_CONTEXT_LIMITS,
 ): { request: HookRequest; service: ServiceDefinition } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw badRequest('the request body must be a JSON object (CDS Hooks 2.0 §Calling a CDS Service)');
+    throw invalid('the request body must be a JSON object (CDS Hooks 2.0 §Calling a CDS Service)');
   }
   if (!validators.request(body)) throw schemaViolation(validators.request, '');
   const request = body as unknown as HookRequest;
   const service = services.find((candidate) => candidate.hook === request.hook);
   if (!service) {
     const offered = services.map((s) => s.hook).join(', ');
-    throw badRequest(`hook "${request.hook}" is not offered by service "${services[0]?.id}" (it serves ${offered})`, ['hook']);
+    throw invalid(`hook "${request.hook}" is not offered by service "${services[0]?.id}" (it serves ${offered})`, ['hook']);
   }
   checkContextLimits(request.context, limits);
   const validateContext = validators.contexts[service.hook];
@@ -102,43 +101,43 @@ export function validateHookRequest(
   return { request, service };
 }
 
-/** validate → resolve data → evaluate → render. */
-export async function handleHookCall(serviceId: string, body: unknown, deps: HookCallDeps): Promise<HookCallResult> {
-  const services = deps.registry.find(serviceId);
-  if (!services) throw notFound(`no CDS service with id "${serviceId}"`);
-  const { request, service } = validateHookRequest(body, services, deps.validators, deps);
-
-  const maxEntries = deps.maxBundleEntries ?? 10_000;
-  // Only the keys this service asked for: the others are ignored, however large (conformance C7).
+/** Only the keys this service asked for count: the others are ignored, however large (conformance C7). */
+function checkPrefetchSize(service: ServiceDefinition, request: HookRequest, maxEntries: number): void {
   for (const key of Object.keys(service.prefetch)) {
     const value = request.prefetch?.[key];
     const entry = value?.resourceType === 'Bundle' ? value.entry : undefined;
     if (Array.isArray(entry) && entry.length > maxEntries) {
-      throw new HttpError(413, { code: 'too-costly', diagnostics: `prefetch.${key.slice(0, 64)} is a Bundle with ${entry.length} entries; at most ${maxEntries} are accepted`, expression: [`prefetch.${key.slice(0, 64)}.entry`] });
+      throw tooCostly(`prefetch.${key.slice(0, 64)} is a Bundle with ${entry.length} entries; at most ${maxEntries} are accepted`, [`prefetch.${key.slice(0, 64)}.entry`]);
     }
   }
+}
 
-  const orders = taceOrders(ordersInScope(service.hook, request.context), (code) => deps.knowledge.isTaceOrderCode(code));
-  const onlyTaceRules = service.ruleGroups.every((group) => group === 'tace-safety' || group === 'data-quality');
-  if (service.hook !== 'patient-view' && onlyTaceRules && orders.length === 0) {
-    // No TACE order in scope: nothing of ours applies, and no patient data needs to be read.
-    return { service, request, cards: [], findings: [], fhirRequests: 0 };
-  }
-
-  // A plain timer, cleared when the data is in: AbortSignal.timeout would keep a timer and the signal alive for the
-  // whole deadline after every call (thousands of them under load).
+/** All data fetching of one call under one deadline: a plain timer, cleared when the data is in (AbortSignal.timeout would keep a timer and the signal alive for the whole deadline after every call). */
+async function resolveWithin(deps: HookCallDeps, service: ServiceDefinition, request: HookRequest): Promise<ResolvedData> {
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), deps.hookDeadlineMs);
-  let data: ResolvedData;
   try {
-    data = await deps.resolver.resolve(service, request, deadline.signal);
+    return await deps.resolver.resolve(service, request, deadline.signal);
   } finally {
     clearTimeout(timer);
   }
-  const today = deps.today();
-  const record = deps.records.build(data, { today, patientId: request.context.patientId, ...(typeof request.fhirServer === 'string' ? { fhirServer: request.fhirServer } : {}) });
-  const input: EvaluationInput = { hook: service.hook, record, taceOrders: orders, patientId: request.context.patientId };
+}
+
+export async function handleHookCall(serviceId: string, body: unknown, deps: HookCallDeps): Promise<HookCallResult> {
+  const services = deps.registry.find(serviceId);
+  if (!services) throw notFound(`no CDS service with id "${serviceId}"`);
+  const { request, service } = validateHookRequest(body, services, deps.validators, deps);
+  checkPrefetchSize(service, request, deps.maxBundleEntries ?? 10_000);
+
+  const { hook } = service;
+  const { patientId } = request.context;
+  const taceOrders = taceOrdersInScope(hook, request.context, deps.isTaceOrderCode);
+  // Nothing of ours applies (an order hook without a TACE order in scope): no patient data needs to be read.
+  if (applicableGroups(service.ruleGroups, hook, taceOrders.length).length === 0) return { cards: [], fhirRequests: 0 };
+
+  const data = await resolveWithin(deps, service, request);
+  const record = deps.records.build(data, { today: deps.today(), patientId, ...(typeof request.fhirServer === 'string' ? { fhirServer: request.fhirServer } : {}) });
+  const input: EvaluationInput = { hook, record, taceOrders, patientId };
   const findings = deps.knowledge.evaluate(service.ruleGroups, input);
-  const cards = findings.map((finding) => buildCard(deps.knowledge.render(finding, input)));
-  return { service, request, cards, findings, fhirRequests: data.fhirRequests };
+  return { cards: findings.map((finding) => buildCard(deps.knowledge.render(finding, input))), fhirRequests: data.fhirRequests };
 }

@@ -1,12 +1,9 @@
-import { Ajv, type ErrorObject } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv, ErrorObject } from 'ajv';
+import { createAjv } from '../common/json-schema.js';
 import { HOOK_NAMES } from './types.js';
 import { RULE_GROUPS } from '../knowledge/types.js';
 
-// ajv-formats ships CJS with `exports.default`; under NodeNext the import is the module object.
-type AddFormats = (ajv: Ajv) => Ajv;
-const addFormats: AddFormats =
-  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
+export { describeErrors } from '../common/json-schema.js';
 
 /** FHIR id (R4 §2.24.0.1); also keeps anything that would alter a FHIR query URL out of the context. */
 export const FHIR_ID_PATTERN = '^[A-Za-z0-9\\-.]{1,64}$';
@@ -146,12 +143,6 @@ export const serviceDefinitionSchema = {
   },
 } as const;
 
-export function createAjv(options: { allErrors?: boolean } = {}): Ajv {
-  const ajv = new Ajv({ allErrors: options.allErrors ?? true, strict: false });
-  addFormats(ajv);
-  return ajv;
-}
-
 /** A prefetch value the service asked for: a FHIR resource or null; a Bundle's `entry`, when present, is an array. */
 const prefetchValueSchema = { type: ['object', 'null'], properties: { entry: { type: 'array' } } } as const;
 
@@ -228,23 +219,4 @@ export function compileValidators(): Validators {
     feedback: compile(feedbackSchema),
     serviceDefinition: compile(serviceDefinitionSchema),
   };
-}
-
-/** ajv errors as readable "where: what" lines (`instancePath` → dotted path). */
-export function describeErrors(errors: ErrorObject[] | null | undefined, root: string): { path: string; message: string }[] {
-  return (errors ?? [])
-    .filter((error) => !['if', 'anyOf'].includes(error.keyword) || (errors ?? []).length === 1)
-    .map((error) => {
-      const segments = error.instancePath.split('/').filter(Boolean);
-      const missing = error.keyword === 'required' || error.keyword === 'dependencies' ? (error.params as { missingProperty?: string }).missingProperty : undefined;
-      const path = [root, ...segments, ...(missing ? [missing] : [])]
-        .filter(Boolean)
-        .map((segment, index) => (/^\d+$/.test(segment) ? `[${segment}]` : index === 0 ? segment : `.${segment}`))
-        .join('');
-      let message = error.message ?? 'is invalid';
-      if (missing) message = 'is required';
-      if (error.keyword === 'dependencies') message = 'is required when fhirAuthorization is present';
-      if (error.keyword === 'enum') message = `must be one of ${((error.params as { allowedValues?: unknown[] }).allowedValues ?? []).join(', ')}`;
-      return { path: path || root, message };
-    });
 }

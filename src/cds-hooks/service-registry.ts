@@ -1,9 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkStartupDocument, StartupError } from '../common/startup.js';
+import { readJsonFile } from '../common/startup-file.js';
+import { builtInValueSets } from '../fhir/value-sets.js';
 import type { HookName } from './types.js';
 import type { RuleGroup } from '../knowledge/types.js';
-import { templateProblems } from './prefetch-template.js';
-import { describeErrors, type Validators } from './schemas.js';
+import { expandValueSetTokens, templateProblems } from './prefetch/template.js';
+import type { Validators } from './schemas.js';
 
 export interface ServiceDefinition {
   id: string;
@@ -27,8 +30,6 @@ export interface DiscoveryEntry {
   usageRequirements?: string;
 }
 
-export class ServiceDefinitionError extends Error {}
-
 export class ServiceRegistry {
   private readonly byId = new Map<string, ServiceDefinition[]>();
   readonly services: readonly ServiceDefinition[];
@@ -40,7 +41,7 @@ export class ServiceRegistry {
     for (const service of services) {
       const list = this.byId.get(service.id) ?? [];
       if (list.some((other) => other.hook === service.hook)) {
-        throw new ServiceDefinitionError(`${service.file}: id "${service.id}" is already defined for hook ${service.hook}`);
+        throw new StartupError(`HOOKS_DIR ${service.file}: id "${service.id}" is already defined for hook ${service.hook}`);
       }
       list.push(service);
       this.byId.set(service.id, list);
@@ -63,38 +64,45 @@ export class ServiceRegistry {
   }
 }
 
-/** Reads and checks every hooks/*.json; a bad definition stops start-up with the file and the field named. */
-export function loadServiceRegistry(dir: string, validators: Validators): ServiceRegistry {
+/**
+ * Reads and checks every hooks/*.json; a bad definition stops start-up with the file and the field named.
+ * `valueSetQueries` fills the `{{valueset:NAME}}` tokens of the templates (the loaded value sets, site codes
+ * included), so that discovery and the FHIR road ask for every code the rules recognise.
+ */
+export function loadServiceRegistry(dir: string, validators: Validators, valueSetQueries: Readonly<Record<string, string>> = builtInValueSets().searchQueries()): ServiceRegistry {
   let files: string[];
   try {
     files = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
   } catch (error) {
-    throw new ServiceDefinitionError(`cannot read the hooks directory ${dir}: ${(error as Error).message}`);
+    throw new StartupError(`HOOKS_DIR ${dir}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  if (files.length === 0) throw new ServiceDefinitionError(`no service definitions (*.json) in ${dir}`);
-  return new ServiceRegistry(files.map((name) => parseServiceDefinition(join(dir, name), readFileSync(join(dir, name), 'utf8'), validators)));
+  if (files.length === 0) throw new StartupError(`HOOKS_DIR ${dir}: no service definitions (*.json)`);
+  return new ServiceRegistry(files.map((name) => parseServiceDefinition(join(dir, name), readJsonFile('HOOKS_DIR', join(dir, name)), validators, valueSetQueries)));
 }
 
-export function parseServiceDefinition(file: string, text: string, validators: Validators): ServiceDefinition {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ServiceDefinitionError(`${file}: not valid JSON (${(error as Error).message})`);
-  }
-  if (!validators.serviceDefinition(json)) {
-    const lines = describeErrors(validators.serviceDefinition.errors, '').map((e) => `${e.path || '(root)'} ${e.message}`);
-    throw new ServiceDefinitionError(`${file}: ${lines.join('; ')}`);
-  }
+/** Longest prefetch query accepted once expanded: many FHIR servers and proxies refuse URLs over 8 KB. */
+export const MAX_TEMPLATE_LENGTH = 8000;
+
+export function parseServiceDefinition(file: string, json: unknown, validators: Validators, valueSetQueries: Readonly<Record<string, string>>): ServiceDefinition {
+  const where = `HOOKS_DIR ${file}`;
+  checkStartupDocument(where, json, validators.serviceDefinition);
   const definition = json as Omit<ServiceDefinition, 'file' | 'optionalPrefetch'> & { optionalPrefetch?: string[] };
   const problems: string[] = [];
-  for (const [key, template] of Object.entries(definition.prefetch)) {
-    for (const problem of templateProblems(template)) problems.push(`prefetch.${key}: ${problem}`);
+  const prefetch: Record<string, string> = {};
+  for (const [key, written] of Object.entries(definition.prefetch)) {
+    const expanded = expandValueSetTokens(written, valueSetQueries);
+    if ('problem' in expanded) {
+      problems.push(`prefetch.${key}: ${expanded.problem}`);
+      continue;
+    }
+    prefetch[key] = expanded.template;
+    for (const problem of templateProblems(expanded.template)) problems.push(`prefetch.${key}: ${problem}`);
+    if (expanded.template.length > MAX_TEMPLATE_LENGTH) problems.push(`prefetch.${key}: is ${expanded.template.length} characters once its value sets are filled in, more than ${MAX_TEMPLATE_LENGTH}`);
   }
   for (const key of definition.optionalPrefetch ?? []) {
     if (!(key in definition.prefetch)) problems.push(`optionalPrefetch: "${key}" is not a prefetch key`);
   }
-  if (problems.length > 0) throw new ServiceDefinitionError(`${file}: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new StartupError(`${where}: ${problems.join('; ')}`);
   const { $comment: _comment, ...rest } = definition as typeof definition & { $comment?: string };
-  return { ...rest, optionalPrefetch: definition.optionalPrefetch ?? [], file };
+  return { ...rest, prefetch, optionalPrefetch: definition.optionalPrefetch ?? [], file };
 }

@@ -1,16 +1,7 @@
 /** CDS Hooks 2.0 wire types (https://cds-hooks.hl7.org/2.0/). */
+import type { Action, Coding, HookName, Indicator, Link } from '../common/vocabulary.js';
 
-export type HookName = 'patient-view' | 'order-select' | 'order-sign';
-export const HOOK_NAMES: readonly HookName[] = ['patient-view', 'order-select', 'order-sign'];
-
-export type Indicator = 'info' | 'warning' | 'critical';
-export const INDICATORS: readonly Indicator[] = ['info', 'warning', 'critical'];
-
-export interface Coding {
-  system: string;
-  code: string;
-  display?: string;
-}
+export { HOOK_NAMES, INDICATORS, type Action, type Coding, type HookName, type Indicator, type Link } from '../common/vocabulary.js';
 
 export interface FhirAuthorization {
   access_token: string;
@@ -43,25 +34,11 @@ export interface HookRequest {
   extension?: Record<string, unknown>;
 }
 
-export interface Action {
-  type: 'create' | 'update' | 'delete';
-  description: string;
-  resource?: fhir4.FhirResource;
-  resourceId?: string;
-}
-
 export interface Suggestion {
   label: string;
   uuid: string;
   isRecommended?: boolean;
   actions?: Action[];
-}
-
-export interface Link {
-  label: string;
-  url: string;
-  type: 'absolute' | 'smart';
-  appContext?: string;
 }
 
 export interface Card {
@@ -74,10 +51,6 @@ export interface Card {
   selectionBehavior?: 'at-most-one' | 'any';
   overrideReasons?: Coding[];
   links?: Link[];
-}
-
-export interface HookResponse {
-  cards: Card[];
 }
 
 export interface FeedbackItem {

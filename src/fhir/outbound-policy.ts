@@ -85,3 +85,25 @@ export function isNonPublicAddress(address: string): boolean {
   if (family === 0) return false;
   return NON_PUBLIC.check(bare, family === 6 ? 'ipv6' : 'ipv4');
 }
+
+/** Why outbound requests to this server are refused, or undefined when it may be used. */
+export function serverProblem(
+  fhirServer: string | undefined,
+  options: { fhirServerAllowlist: readonly string[]; production: boolean },
+  allowlist = new ServerAllowlist(options.fhirServerAllowlist),
+): { message: string; refused: boolean } | undefined {
+  if (fhirServer === undefined || fhirServer === '') return { message: 'no fhirServer was given to fetch it from', refused: false };
+  let url: URL;
+  try {
+    url = new URL(fhirServer);
+  } catch {
+    return { message: 'fhirServer is not a URL', refused: true };
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { message: 'fhirServer is not an http(s) URL', refused: true };
+  if (url.username !== '' || url.password !== '') return { message: 'fhirServer must not carry credentials', refused: true };
+  if (options.production && url.protocol !== 'https:') return { message: 'fhirServer must use https in production', refused: true };
+  if (allowlist.configured && !allowlist.allows(url)) {
+    return { message: 'fhirServer is not on FHIR_SERVER_ALLOWLIST; no request was made', refused: true };
+  }
+  return undefined;
+}

@@ -1,14 +1,15 @@
 /**
  * Units (clinical-rules.md §1.1, §4.4): read the UCUM code from valueQuantity.system + code (never the free-text
  * `unit`), convert to the concept's canonical unit
- * (UCUM via @lhncbc/ucum-lhc where it converts; molar-mass and AFP IU factors from data-settings.ts),
+ * (UCUM via @lhncbc/ucum-lhc where it converts; molar masses, unit synonyms and the AFP IU factor from the lab
+ * concept table and the site settings),
  * round to the concept's precision, then check plausibility. One conversion per (concept, unit) is worked
  * out on first sight and cached, so no UCUM parsing happens per value after warm-up.
  */
 import ucum from '@lhncbc/ucum-lhc';
 import type { DataSettings } from './data-settings.js';
-import { unitText, withUnit } from './display.js';
-import type { LabConcept } from './record.js';
+import { unitText, withUnit } from '../record/display.js';
+import type { LabConcept } from '../record/record.js';
 import { SYSTEM } from './value-set-data.js';
 
 export interface QuantityInput {
@@ -25,14 +26,6 @@ export type Converted =
 type Conversion = { ok: true; factor: number; unit?: string } | { ok: false; detail: string };
 
 const NO_UNIT = '';
-/** Dimensionless concepts and the units they accept ('' = no unit at all). */
-const DIMENSIONLESS: Partial<Record<LabConcept, readonly string[]>> = {
-  inr: [NO_UNIT, '{INR}', '{ratio}', '1'],
-  ecog: [NO_UNIT, '1', '{score}'],
-  westHavenGrade: [NO_UNIT, '1', '{score}', '{grade}'],
-};
-/** Concepts whose values keep the unit they were sent in (no conversion, any unit). */
-const PASSTHROUGH: ReadonlySet<LabConcept> = new Set(['hbvDna', 'hcvRna']);
 
 /** UCUM's grammar: printable ASCII, no spaces. Anything else never reaches the library. */
 const UCUM_CHARACTERS = /^[\x21-\x7e]+$/;
@@ -91,18 +84,12 @@ function shownUnit(unit: string): string {
 export class UnitConverter {
   private readonly utils = ucum.UcumLhcUtils.getInstance();
   private readonly conversions = new Map<string, Conversion>();
-  private readonly explicit: Partial<Record<LabConcept, Readonly<Record<string, number>>>>;
+  constructor(private readonly settings: DataSettings) {}
 
-  constructor(private readonly settings: DataSettings) {
-    const afp = settings.afpNgPerIu;
-    this.explicit = {
-      // 1 k[IU]/L = 1 [IU]/mL; ng/mL = IU/mL x factor (§1.1 note A).
-      afp: { '[IU]/mL': afp, 'k[IU]/L': afp, '[iU]/mL': afp, 'k[iU]/L': afp },
-      hcg: { 'm[IU]/mL': 1, '[IU]/L': 1, 'm[iU]/mL': 1, '[iU]/L': 1 },
-      egfr: { 'mL/min/{1.73_m2}': 1 },
-      tumorBurden: { '%': 1 },
-      sodium: { 'meq/L': 1, 'mEq/L': 1 },
-    };
+  /** A unit that is the canonical one times a factor (lab-concepts.ts `synonyms`; the AFP IU factor is a site setting). */
+  private synonymFactor(concept: LabConcept, unit: string): number | undefined {
+    const factor = this.settings.labs[concept].synonyms?.[unit];
+    return factor === 'afpNgPerIu' ? this.settings.afpNgPerIu : factor;
   }
 
   /**
@@ -149,8 +136,8 @@ export class UnitConverter {
   private workOut(concept: LabConcept, unit: string): Conversion {
     const setting = this.settings.labs[concept];
     const shown = shownUnit(unit);
-    if (PASSTHROUGH.has(concept)) return unit === NO_UNIT ? { ok: true, factor: 1 } : { ok: true, factor: 1, unit };
-    const dimensionless = DIMENSIONLESS[concept];
+    if (setting.keepsUnit) return unit === NO_UNIT ? { ok: true, factor: 1 } : { ok: true, factor: 1, unit };
+    const dimensionless = setting.unitless;
     if (dimensionless) {
       return dimensionless.includes(unit) ? { ok: true, factor: 1 } : { ok: false, detail: `${shown} is not accepted for ${concept} (expected no unit)` };
     }
@@ -158,7 +145,7 @@ export class UnitConverter {
     if (!canonical) return { ok: false, detail: `${concept} is not a quantity` };
     const needed = unitText(canonical);
     if (unit === NO_UNIT) return { ok: false, detail: `no unit; ${concept} needs ${needed}` };
-    const explicit = this.explicit[concept]?.[unit];
+    const explicit = Object.hasOwn(setting.synonyms ?? {}, unit) ? this.synonymFactor(concept, unit) : undefined;
     if (explicit !== undefined) return { ok: true, factor: explicit, unit: canonical };
     if (unit === canonical) return { ok: true, factor: 1, unit: canonical };
     // Annotations ({...}) are unity in UCUM: "mL/min" would silently become "mL/min/{1.73_m2}". Refuse them.

@@ -3,16 +3,11 @@
  * Data only: `value-sets.ts` turns this (plus an optional site file) into O(1) lookup maps once at start-up.
  * Codes marked V~ / UNVERIFIED in clinical-rules.md are included as the rules document proposes.
  */
-import type { ConditionConcept, ImagingModality, LabConcept, ProcedureConcept } from './record.js';
+import { SYSTEM } from '../record/code-systems.js';
+import type { PregnancyAnswer } from '../record/lab-concepts.js';
+import type { ConditionConcept, ImagingModality, LabConcept, ProcedureConcept } from '../record/record.js';
 
-export const SYSTEM = {
-  loinc: 'http://loinc.org',
-  snomed: 'http://snomed.info/sct',
-  icd10cm: 'http://hl7.org/fhir/sid/icd-10-cm',
-  cpt: 'http://www.ama-assn.org/go/cpt',
-  ucum: 'http://unitsofmeasure.org',
-  local: 'urn:hcc-cds:local',
-} as const;
+export { SYSTEM };
 
 /** One code, or (ICD-10-CM only) every code starting with `prefix` except the listed codes and their children. */
 export interface CodeEntry {
@@ -20,6 +15,11 @@ export interface CodeEntry {
   code?: string;
   prefix?: string;
   except?: string[];
+  /**
+   * `false`: recognised in the data but not asked for by the `{{valueset:...}}` prefetch queries (built-in entries
+   * only; every site code is asked for).
+   */
+  requested?: false;
 }
 
 export interface ValueSetData {
@@ -42,7 +42,7 @@ const icdPrefix = (prefix: string, except?: string[]): CodeEntry => ({ system: S
 /** SNOMED CT codes of primary liver cancer in a family member (clinical-rules.md §1.3 "Family history"). */
 const LIVER_CANCER_SNOMED = ['109841003', '95214007', '187769009', '93870000'];
 
-export const BUILT_IN_VALUE_SETS: ValueSetData = {
+export const BUILT_IN_VALUE_SETS: ValueSetData & { labs: Record<LabConcept, CodeEntry[]> } = {
   labs: {
     // §1.1: the property (mass / units / moles) is read from the unit, so every AFP code is one concept.
     afp: loinc('1834-1', '19176-7', '19177-5', '83073-7', '83072-9', '53962-7', '53961-9'),
@@ -54,7 +54,8 @@ export const BUILT_IN_VALUE_SETS: ValueSetData = {
     creatinine: loinc('2160-0', '14682-9', '38483-4'),
     egfr: loinc('98979-8', '62238-1', '69405-9', '77147-7', '48642-3', '48643-1', '50044-7', '70969-1', '88293-6', '88294-4', '50210-4', '94677-2', '98980-6'),
     sodium: loinc('2951-2'),
-    ecog: [...loinc('89247-1'), ...snomed('423740007')],
+    // The SNOMED observable (V~, seen in one IG) is read when sent but was never in the Observation query: kept so.
+    ecog: [...loinc('89247-1'), { system: SYSTEM.snomed, code: '423740007', requested: false }],
     tumorBurden: local('tumor-burden-pct'),
     pvttGrade: local('pvtt-vp'),
     portalCollaterals: local('portal-collaterals'),
@@ -119,7 +120,7 @@ export const TACE_ORDER_CODES: CodeEntry[] = [...cpt('37243'), ...snomed('167360
 /** ECOG answers, LOINC LL529-9 (§1.2). */
 export const ECOG_ANSWERS: Record<string, number> = { 'LA9622-7': 0, 'LA9623-5': 1, 'LA9624-3': 2, 'LA9625-0': 3, 'LA9626-8': 4, 'LA9627-6': 5 };
 
-export type PregnancyAnswer = 'pregnant' | 'not-pregnant' | 'unknown';
+export type { PregnancyAnswer } from '../record/lab-concepts.js';
 /** Pregnancy status answers (§1.1, 82810-3): LOINC LA codes and SNOMED findings, keyed `system|code`. */
 export const PREGNANCY_ANSWERS: Record<string, PregnancyAnswer> = {
   [`${SYSTEM.loinc}|LA15173-0`]: 'pregnant',
@@ -128,10 +129,6 @@ export const PREGNANCY_ANSWERS: Record<string, PregnancyAnswer> = {
   [`${SYSTEM.snomed}|77386006`]: 'pregnant',
   [`${SYSTEM.snomed}|60001007`]: 'not-pregnant',
 };
-
-/** LOCAL coded answers (§1.8), in order of increasing severity (the last is the worst). */
-export const PVTT_GRADES = ['Vp0', 'Vp1', 'Vp2', 'Vp3', 'Vp4'] as const;
-export const COLLATERAL_ANSWERS = ['adequate', 'unknown', 'few-or-none'] as const;
 
 /** Condition.severity (FHIR R4 condition-severity, SNOMED; §1.7). */
 export const SEVERITY_CODES: Record<string, 'mild' | 'moderate' | 'severe'> = { '255604002': 'mild', '6736007': 'moderate', '24484000': 'severe' };

@@ -4,9 +4,10 @@
  * ICD-10-CM codes match with and without the dot (C22.0 = C220). A site file (VALUE_SET_FILE,
  * checked with ajv) adds codes to concepts; it cannot remove built-in codes.
  */
-import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
-import type { CodeRef, ConditionConcept, ImagingModality, LabConcept, ProcedureConcept, Severity } from './record.js';
+import { createAjv } from '../common/json-schema.js';
+import { checkStartupDocument, StartupError } from '../common/startup.js';
+import { readJsonFile } from '../common/startup-file.js';
+import { CONDITION_CONCEPTS, IMAGING_MODALITIES, LAB_CONCEPTS, PROCEDURE_CONCEPTS, type CodeRef, type ConditionConcept, type ImagingModality, type LabConcept, type ProcedureConcept, type Severity } from '../record/record.js';
 import {
   BUILT_IN_VALUE_SETS,
   ECOG_ANSWERS,
@@ -21,12 +22,37 @@ import {
 
 export { SYSTEM, type CodeEntry, type PregnancyAnswer, type ValueSetData } from './value-set-data.js';
 
-export const LAB_CONCEPTS: readonly LabConcept[] = ['afp', 'bilirubin', 'albumin', 'inr', 'platelets', 'wbc', 'creatinine', 'egfr', 'sodium', 'ecog', 'tumorBurden', 'pvttGrade', 'portalCollaterals', 'westHavenGrade', 'pregnancyStatus', 'hcg', 'hbvDna', 'hcvRna'];
-export const CONDITION_CONCEPTS: readonly ConditionConcept[] = ['hcc', 'primaryLiverCancer', 'intrahepaticCholangiocarcinoma', 'liverMetastasis', 'distantMetastasis', 'portalVeinThrombosis', 'liverAbscess', 'sepsis', 'cachexia', 'multiOrganFailure', 'chronicHepatitisB', 'chronicHepatitisC', 'alcoholUseDisorder', 'type2Diabetes', 'cirrhosis', 'biliaryCirrhosis', 'sclerosingCholangitis', 'ascites', 'hepaticEncephalopathy', 'avFistula', 'pregnancy', 'hepatorenalSyndrome', 'familyHistoryLiverCancer'];
-export const PROCEDURE_CONCEPTS: readonly ProcedureConcept[] = ['tace', 'hepatectomy'];
-export const IMAGING_MODALITIES: readonly ImagingModality[] = ['us', 'ct', 'mri'];
+export { CONDITION_CONCEPTS, IMAGING_MODALITIES, LAB_CONCEPTS, PROCEDURE_CONCEPTS } from '../record/record.js';
 
-export class ValueSetError extends Error {}
+/** The value sets a prefetch template can name with `{{valueset:NAME}}`. */
+export type ValueSetQueryName = 'labs' | 'imaging';
+
+/** A search parameter value keeps `|` and `,` as structure: those (and `\`, `$`) in a code are escaped (FHIR R4 search §3.1.1.8), and whatever else a URL could misread is percent-encoded. */
+function tokenText(text: string): string {
+  return text.replace(/[\\,|$]/g, '\\$&').replace(/[^A-Za-z0-9\-._~:/]/g, (char) => encodeURIComponent(char));
+}
+
+/**
+ * One FHIR token list (`system|code,system|code`) for a family of concepts (built-in first, then the site's):
+ * codes grouped by code system in the order the systems first appear, in concept order within each source; each
+ * code once. The built-in codes keep their places; a site code comes after the built-in codes of its system, a new
+ * system after the built-in ones. Prefix rules (ICD-10-CM) cannot be searched and are left out.
+ */
+function searchQuery(families: readonly Partial<Record<string, CodeEntry[]>>[]): string {
+  const bySystem = new Map<string, string[]>();
+  for (const family of families) {
+    for (const entries of Object.values(family)) {
+      for (const entry of entries ?? []) {
+        if (entry.code === undefined || entry.requested === false) continue;
+        const value = `${tokenText(entry.system)}|${tokenText(entry.code.trim())}`;
+        const list = bySystem.get(entry.system) ?? [];
+        if (!list.includes(value)) list.push(value);
+        bySystem.set(entry.system, list);
+      }
+    }
+  }
+  return [...bySystem.values()].flat().join(',');
+}
 
 /** ICD-10-CM codes are compared without the dot, upper case. */
 function normalise(system: string, code: string): string {
@@ -47,7 +73,7 @@ class CodeIndex<C extends string> {
     if (entry.code !== undefined) {
       push(this.exact, key(entry.system, entry.code), concept);
     } else if (entry.prefix !== undefined) {
-      if (entry.system !== SYSTEM.icd10cm) throw new ValueSetError(`prefix rules are only for ICD-10-CM (${entry.system}|${entry.prefix}*)`);
+      if (entry.system !== SYSTEM.icd10cm) throw new StartupError(`prefix rules are only for ICD-10-CM (${entry.system}|${entry.prefix}*)`);
       const prefix = normalise(entry.system, entry.prefix);
       push(this.prefixes, prefix, concept);
       this.maxPrefix = Math.max(this.maxPrefix, prefix.length);
@@ -96,6 +122,8 @@ export class ValueSets {
   private readonly ecog = new Map(Object.entries(ECOG_ANSWERS).map(([code, grade]) => [key(SYSTEM.loinc, code), grade]));
   private readonly pregnancy = new Map(Object.entries(PREGNANCY_ANSWERS));
 
+  private readonly queries: Readonly<Record<ValueSetQueryName, string>>;
+
   constructor(sources: ValueSetData[]) {
     for (const data of sources) {
       for (const [concept, entries] of Object.entries(data.labs)) for (const e of entries ?? []) this.labs.add(concept as LabConcept, e);
@@ -104,9 +132,18 @@ export class ValueSets {
       for (const [modality, entries] of Object.entries(data.imaging)) for (const e of entries ?? []) this.imaging.add(modality as ImagingModality, e);
       for (const e of data.familyMemberLiverCancer ?? []) this.familyMember.add('liverCancer', e);
     }
+    this.queries = { labs: searchQuery(sources.map((data) => data.labs)), imaging: searchQuery(sources.map((data) => data.imaging)) };
     for (const e of TACE_ORDER_CODES) this.taceOrders.add('tace', e);
     // A site code added to the `tace` procedure concept is an order code too.
     for (const data of sources.slice(1)) for (const e of data.procedures.tace ?? []) this.taceOrders.add('tace', e);
+  }
+
+  /**
+   * What the `{{valueset:labs}}` and `{{valueset:imaging}}` tokens of hooks/*.json stand for: every code of the lab
+   * concepts (Observation.code) and of the imaging modalities (DiagnosticReport.code), site codes included.
+   */
+  searchQueries(): Readonly<Record<ValueSetQueryName, string>> {
+    return this.queries;
   }
 
   /** The lab concept of one coding (first match wins; each lab code belongs to one concept). */
@@ -187,17 +224,16 @@ export const SITE_VALUE_SET_SCHEMA = {
   },
 };
 
-/** Checks a parsed site file; throws ValueSetError naming the file and the problem. */
+let compiledSiteSchema: ReturnType<ReturnType<typeof createAjv>['compile']> | undefined;
+
+/** Checks a parsed site file; throws a StartupError naming the file and the problem. */
 export function parseSiteValueSets(json: unknown, file = 'site value-set file'): ValueSetData {
-  const validate = new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile(SITE_VALUE_SET_SCHEMA);
-  if (!validate(json)) {
-    const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` ("${String(e.params.additionalProperty)}")` : ''}`);
-    throw new ValueSetError(`${file}: ${problems.join('; ')}`);
-  }
+  compiledSiteSchema ??= createAjv().compile(SITE_VALUE_SET_SCHEMA);
+  checkStartupDocument(file, json, compiledSiteSchema, { noun: 'concept' });
   const data = json as Partial<ValueSetData>;
   for (const entries of [...Object.values(data.conditions ?? {}), ...Object.values(data.labs ?? {}), ...Object.values(data.procedures ?? {}), ...Object.values(data.imaging ?? {}), data.familyMemberLiverCancer ?? []]) {
     for (const entry of entries ?? []) {
-      if (entry.prefix !== undefined && entry.system !== SYSTEM.icd10cm) throw new ValueSetError(`${file}: prefix rules are only for ICD-10-CM (${entry.system}|${entry.prefix}*)`);
+      if (entry.prefix !== undefined && entry.system !== SYSTEM.icd10cm) throw new StartupError(`${file}: prefix rules are only for ICD-10-CM (${entry.system}|${entry.prefix}*)`);
     }
   }
   return { labs: data.labs ?? {}, conditions: data.conditions ?? {}, procedures: data.procedures ?? {}, imaging: data.imaging ?? {}, familyMemberLiverCancer: data.familyMemberLiverCancer ?? [] };
@@ -206,15 +242,7 @@ export function parseSiteValueSets(json: unknown, file = 'site value-set file'):
 /** Built-in value sets plus the site file (if given). Call once at start-up. */
 export function loadValueSets(siteFile?: string): ValueSets {
   const sources: ValueSetData[] = [BUILT_IN_VALUE_SETS];
-  if (siteFile) {
-    let json: unknown;
-    try {
-      json = JSON.parse(readFileSync(siteFile, 'utf8'));
-    } catch (error) {
-      throw new ValueSetError(`VALUE_SET_FILE ${siteFile}: ${(error as Error).message}`);
-    }
-    sources.push(parseSiteValueSets(json, `VALUE_SET_FILE ${siteFile}`));
-  }
+  if (siteFile) sources.push(parseSiteValueSets(readJsonFile('VALUE_SET_FILE', siteFile), `VALUE_SET_FILE ${siteFile}`));
   return new ValueSets(sources);
 }
 
@@ -225,7 +253,3 @@ export function builtInValueSets(): ValueSets {
   return builtIn;
 }
 
-/** TACE order code (CPT 37243, SNOMED 16736007 / 314617008, LOCAL `tace`), built-in codes only; see ValueSets.isTaceCode. */
-export function isTaceCode(code: Partial<CodeRef>, options: { history?: boolean } = {}): boolean {
-  return builtInValueSets().isTaceCode(code, options);
-}

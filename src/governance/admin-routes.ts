@@ -14,7 +14,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { PACKAGE_ROOT } from '../config.js';
-import { HttpError, operationOutcome, type Issue } from '../http/operation-outcome.js';
+import { OutcomeError } from '../common/outcomes.js';
+import { operationOutcome, STATUS_OF, type Issue } from '../http/operation-outcome.js';
 import type { CardLogRepository } from '../store/types.js';
 import { adminTokenChecker } from './admin-auth.js';
 import { governanceReport } from './report.js';
@@ -124,7 +125,7 @@ export function adminRoutes(options: AdminRoutesOptions): express.Router {
       }
     } catch (error) {
       if (error instanceof ReportRangeError) answer(res, 400, [{ code: 'invalid', diagnostics: error.message, expression: [error.field] }]);
-      else if (error instanceof HttpError) answer(res, error.status, error.issues);
+      else if (error instanceof OutcomeError) answer(res, STATUS_OF[error.kind], error.issues);
       else {
         options.logger.error({ route: req.path, err: String((error as Error)?.message ?? error).slice(0, 500) }, 'admin report failed');
         answer(res, 500, [{ code: 'exception', diagnostics: 'internal error; the service log has the details' }]);

@@ -6,7 +6,7 @@
  *   after feedback:    `snoozeAfterFeedback(serviceId, items)`: a snooze for each override of a snoozable card.
  */
 import type { Card, FeedbackItem } from '../cds-hooks/types.js';
-import { calendarDate } from '../calendar.js';
+import { calendarDate } from '../common/calendar.js';
 import type { Finding } from '../knowledge/types.js';
 import type { CardLogRepository, CardMode, IssuedCard, Snooze, SnoozeRepository } from '../store/types.js';
 import { findingFingerprint } from './fingerprint.js';

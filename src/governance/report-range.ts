@@ -2,7 +2,7 @@
  * The report's period: `from` and `to` are inclusive calendar dates in CDS_TIME_ZONE (contract §7), read as the
  * instants [start of `from`, start of the day after `to`) that the card log is queried with.
  */
-import { calendarDate, isCalendarDate } from '../calendar.js';
+import { calendarDate, isCalendarDate } from '../common/calendar.js';
 
 export interface ReportRange {
   /** YYYY-MM-DD, or undefined: from the first card in the log. */

@@ -3,8 +3,7 @@
  * with the override reasons, from the issued-card log joined to feedback. Computed here from
  * `cardLog.outcomes` so both stores give the same numbers. Holds no patient id and no pseudonym.
  */
-import { calendarDate } from '../calendar.js';
-import { ALL_RULE_IDS } from '../knowledge/types.js';
+import { calendarDate } from '../common/calendar.js';
 import { CARD_MODES, type CardLogRepository, type CardMode, type CardOutcome } from '../store/types.js';
 import { reportRange, type ReportRange } from './report-range.js';
 
@@ -63,16 +62,20 @@ export interface GovernanceReport {
   daily: DailyCount[];
 }
 
-const RULE_ORDER = new Map<string, number>(ALL_RULE_IDS.map((id, index) => [id, index]));
 const MODE_ORDER = new Map<string, number>(CARD_MODES.map((mode, index) => [mode, index]));
 
-function byRuleThenMode(a: { ruleId: string; mode: string }, b: { ruleId: string; mode: string }): number {
-  // Catalog order, then rule ids the catalog no longer has (an old log), by name.
-  const rank = (RULE_ORDER.get(a.ruleId) ?? RULE_ORDER.size) - (RULE_ORDER.get(b.ruleId) ?? RULE_ORDER.size);
-  if (rank !== 0) return rank;
-  if (a.ruleId !== b.ruleId) return a.ruleId < b.ruleId ? -1 : 1;
-  return (MODE_ORDER.get(a.mode) ?? MODE_ORDER.size) - (MODE_ORDER.get(b.mode) ?? MODE_ORDER.size);
-}
+/** Where a rule id stands in the card order (the rule catalog's `position`); ids it does not know sort by name. */
+export type RulePosition = (ruleId: string) => number | undefined;
+
+const byRuleThenMode =
+  (position: RulePosition) =>
+  (a: { ruleId: string; mode: string }, b: { ruleId: string; mode: string }): number => {
+    // Catalog order, then rule ids the catalog no longer has (an old log), by name.
+    const rank = (position(a.ruleId) ?? Number.MAX_SAFE_INTEGER) - (position(b.ruleId) ?? Number.MAX_SAFE_INTEGER);
+    if (rank !== 0) return rank;
+    if (a.ruleId !== b.ruleId) return a.ruleId < b.ruleId ? -1 : 1;
+    return (MODE_ORDER.get(a.mode) ?? MODE_ORDER.size) - (MODE_ORDER.get(b.mode) ?? MODE_ORDER.size);
+  };
 
 const ratio = (numerator: number, denominator: number): number => (denominator === 0 ? 0 : numerator / denominator);
 
@@ -136,7 +139,8 @@ function finish({ row, reasons, suggestions }: RowTally): RuleReportRow {
 }
 
 /** The report of cards issued within `range` (pure over what the log returned). */
-export function buildReport(cards: readonly CardOutcome[], orphanFeedback: number, range: ReportRange, timeZone: string): GovernanceReport {
+export function buildReport(cards: readonly CardOutcome[], orphanFeedback: number, range: ReportRange, timeZone: string, position: RulePosition = () => undefined): GovernanceReport {
+  const order = byRuleThenMode(position);
   const tallies = new Map<string, RowTally>();
   const daily = new Map<string, DailyCount>();
   const totals = { issued: 0, shown: 0, silent: 0, snoozed: 0 };
@@ -159,16 +163,16 @@ export function buildReport(cards: readonly CardOutcome[], orphanFeedback: numbe
     from: range.from ?? (first !== undefined && first < range.to ? first : range.to),
     to: range.to,
     timeZone,
-    rules: [...tallies.values()].map(finish).sort(byRuleThenMode),
+    rules: [...tallies.values()].map(finish).sort(order),
     orphanFeedback,
     totals,
-    daily: [...daily.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : byRuleThenMode(a, b) || (a.indicator < b.indicator ? -1 : a.indicator > b.indicator ? 1 : 0))),
+    daily: [...daily.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : order(a, b) || (a.indicator < b.indicator ? -1 : a.indicator > b.indicator ? 1 : 0))),
   };
 }
 
 /** The report of `?from=&to=` read from the card log (throws ReportRangeError on bad dates, StoreUnavailableError). */
-export async function governanceReport(cardLog: Pick<CardLogRepository, 'outcomes' | 'orphanFeedback'>, query: { from?: unknown; to?: unknown }, timeZone: string, now: Date = new Date()): Promise<GovernanceReport> {
+export async function governanceReport(cardLog: Pick<CardLogRepository, 'outcomes' | 'orphanFeedback'>, query: { from?: unknown; to?: unknown }, timeZone: string, now: Date = new Date(), position?: RulePosition): Promise<GovernanceReport> {
   const range = reportRange(query, timeZone, now);
   const [cards, orphans] = await Promise.all([cardLog.outcomes(range.fromIso, range.toIso), cardLog.orphanFeedback(range.fromIso, range.toIso)]);
-  return buildReport(cards, orphans, range, timeZone);
+  return buildReport(cards, orphans, range, timeZone, position);
 }

@@ -14,7 +14,13 @@
  * The most specific entry wins: the client's `iss`, then the service id, then `default`, then "active". A rule not
  * named is active. `off`: not evaluated at all; `silent`: evaluated and logged, never returned.
  */
-import { ALL_RULE_IDS, PATIENT_VIEW_RULE_IDS, TACE_RULE_IDS, type RuleId } from '../knowledge/types.js';
+type RuleId = string;
+
+/** What the policy needs to know of the rules: the rule catalog (knowledge/rule-catalog.ts) answers both. */
+export interface RuleNames {
+  has(id: string): boolean;
+  hooksOf(id: string): readonly string[];
+}
 
 export type RuleMode = 'active' | 'silent' | 'off';
 export const RULE_MODES: readonly RuleMode[] = ['active', 'silent', 'off'];
@@ -38,15 +44,14 @@ export interface GovernancePolicy {
 
 /** What the validator may check names against; a list given makes an unknown name an error (a typo never matches). */
 export interface KnownNames {
+  /** The service's rules: every rule id named must be one of them. */
+  rules: RuleNames;
   serviceIds?: readonly string[];
   issuers?: readonly string[];
 }
 
 export class GovernancePolicyError extends Error {}
 
-const KNOWN_RULES: ReadonlySet<string> = new Set(ALL_RULE_IDS);
-const SNOOZABLE_RULES: ReadonlySet<string> = new Set(PATIENT_VIEW_RULE_IDS);
-const ORDER_HOOK_RULES: ReadonlySet<string> = new Set(TACE_RULE_IDS);
 const ENTRY_KEYS = new Set(['default', 'services', 'issuers']);
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -81,12 +86,13 @@ function ruleModeErrors(ruleId: string, value: unknown, known: KnownNames): stri
   return errors;
 }
 
-function snoozeErrors(ruleId: string, value: unknown): string[] {
+function snoozeErrors(ruleId: string, value: unknown, rules: RuleNames): string[] {
   const field = `snoozeDaysAfterOverride.${ruleId}`;
   const errors: string[] = [];
-  if (!KNOWN_RULES.has(ruleId)) errors.push(`"${field}": unknown rule id`);
-  else if (ORDER_HOOK_RULES.has(ruleId)) errors.push(`"${field}": order-hook (TACE) safety cards are never snoozed`);
-  else if (!SNOOZABLE_RULES.has(ruleId)) errors.push(`"${field}": only patient-view rules can be snoozed (${ruleId} also fires on order hooks)`);
+  const hooks = rules.hooksOf(ruleId);
+  if (!rules.has(ruleId)) errors.push(`"${field}": unknown rule id`);
+  else if (!hooks.includes('patient-view')) errors.push(`"${field}": order-hook (TACE) safety cards are never snoozed`);
+  else if (hooks.some((hook) => hook !== 'patient-view')) errors.push(`"${field}": only patient-view rules can be snoozed (${ruleId} also fires on order hooks)`);
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_SNOOZE_DAYS) {
     errors.push(`"${field}": must be a whole number of days from 0 to ${MAX_SNOOZE_DAYS}, got ${JSON.stringify(value) ?? String(value)}`);
   }
@@ -94,7 +100,7 @@ function snoozeErrors(ruleId: string, value: unknown): string[] {
 }
 
 /** Every problem of the go-live part of a site policy document, one line each naming the field (pure). */
-export function governancePolicyErrors(document: unknown, known: KnownNames = {}): string[] {
+export function governancePolicyErrors(document: unknown, known: KnownNames): string[] {
   if (!isObject(document)) return ['the site policy must be a JSON object'];
   const errors: string[] = [];
   const { ruleModes, snoozeDaysAfterOverride } = document;
@@ -102,20 +108,20 @@ export function governancePolicyErrors(document: unknown, known: KnownNames = {}
     if (!isObject(ruleModes)) errors.push('"ruleModes": must be an object of rule id to mode');
     else {
       for (const [ruleId, value] of Object.entries(ruleModes)) {
-        if (!KNOWN_RULES.has(ruleId)) errors.push(`"ruleModes.${ruleId}": unknown rule id`);
+        if (!known.rules.has(ruleId)) errors.push(`"ruleModes.${ruleId}": unknown rule id`);
         else errors.push(...ruleModeErrors(ruleId, value, known));
       }
     }
   }
   if (snoozeDaysAfterOverride !== undefined) {
     if (!isObject(snoozeDaysAfterOverride)) errors.push('"snoozeDaysAfterOverride": must be an object of patient-view rule id to days');
-    else for (const [ruleId, value] of Object.entries(snoozeDaysAfterOverride)) errors.push(...snoozeErrors(ruleId, value));
+    else for (const [ruleId, value] of Object.entries(snoozeDaysAfterOverride)) errors.push(...snoozeErrors(ruleId, value, known.rules));
   }
   return errors;
 }
 
 /** The go-live policy of a parsed site policy document; throws GovernancePolicyError with every problem on one line. */
-export function governancePolicyFrom(document: unknown, known: KnownNames = {}): GovernancePolicy {
+export function governancePolicyFrom(document: unknown, known: KnownNames): GovernancePolicy {
   const errors = governancePolicyErrors(document, known);
   if (errors.length > 0) throw new GovernancePolicyError(`site policy: ${errors.join('; ')}`);
   const doc = (document ?? {}) as { ruleModes?: Record<string, unknown>; snoozeDaysAfterOverride?: Record<string, number> };
@@ -145,14 +151,14 @@ export class RuleModes {
 
   /** Days a card of this rule stays snoozed for a patient after an override; 0 = never snoozed (every order-hook rule). */
   snoozeDaysOf(ruleId: string): number {
-    return SNOOZABLE_RULES.has(ruleId) ? (this.policy.snoozeDaysAfterOverride[ruleId as RuleId] ?? 0) : 0;
+    // Only patient-view rules get here: the policy was validated against the rule catalog.
+    return this.policy.snoozeDaysAfterOverride[ruleId] ?? 0;
   }
 
   /** One start-up log line per rule that is not plainly active, e.g. `SURV-OVERDUE: silent (services: a=active)`. */
   describeNotActive(): string[] {
     const lines: string[] = [];
-    for (const ruleId of ALL_RULE_IDS) {
-      const entry = this.policy.ruleModes[ruleId];
+    for (const [ruleId, entry] of Object.entries(this.policy.ruleModes)) {
       if (!entry) continue;
       const narrowed = [
         ...Object.entries(entry.services).map(([id, mode]) => `service ${id}: ${mode}`),

@@ -1,42 +1,20 @@
 /** Every non-2xx body is a FHIR OperationOutcome (contract §2; CDS Hooks 3.0 ballot "Returning OperationOutcome"). */
+import { listedIssues, type Issue, type OutcomeKind } from '../common/outcomes.js';
 
-export type IssueCode =
-  | 'invalid'
-  | 'structure'
-  | 'required'
-  | 'value'
-  | 'not-found'
-  | 'not-supported'
-  | 'security'
-  | 'login'
-  | 'processing'
-  | 'exception'
-  | 'timeout'
-  | 'transient'
-  | 'incomplete'
-  | 'too-costly'
-  | 'informational';
+export { MAX_LISTED_ISSUES, listedIssues, OutcomeError, type Issue, type IssueCode } from '../common/outcomes.js';
 
-export interface Issue {
-  code: IssueCode;
-  diagnostics: string;
-  severity?: 'fatal' | 'error' | 'warning' | 'information';
-  /** FHIRPath-like locations (e.g. `context.patientId`, `prefetch.labs`). */
-  expression?: string[];
-}
-
-/** Most issues one OperationOutcome lists; the others are counted in one more issue. */
-export const MAX_LISTED_ISSUES = 20;
-
-/**
- * The issues as they are shown: at most MAX_LISTED_ISSUES, then "and N more". Every answer and error message goes
- * through here, so no input can make an OperationOutcome (or a log line) grow with it.
- */
-export function listedIssues(issues: readonly Issue[]): Issue[] {
-  if (issues.length <= MAX_LISTED_ISSUES) return [...issues];
-  const more = issues.length - MAX_LISTED_ISSUES;
-  return [...issues.slice(0, MAX_LISTED_ISSUES), { code: 'informational', severity: 'information', diagnostics: `and ${more} more issue${more === 1 ? '' : 's'} found, not listed` }];
-}
+/** The one place a typed outcome becomes an HTTP status. */
+export const STATUS_OF: Readonly<Record<OutcomeKind, number>> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  'not-allowed': 405,
+  'unobtainable-data': 412,
+  'too-costly': 413,
+  unsupported: 415,
+  unavailable: 503,
+};
 
 export function operationOutcome(issues: readonly Issue[]): fhir4.OperationOutcome {
   return {
@@ -49,23 +27,3 @@ export function operationOutcome(issues: readonly Issue[]): fhir4.OperationOutco
     })),
   };
 }
-
-/** An error that the HTTP layer turns into `status` + OperationOutcome. */
-export class HttpError extends Error {
-  readonly status: number;
-  readonly issues: Issue[];
-
-  constructor(status: number, issues: Issue[] | Issue) {
-    const list = Array.isArray(issues) ? issues : [issues];
-    super(listedIssues(list).map((issue) => issue.diagnostics).join('; '));
-    this.status = status;
-    this.issues = list;
-  }
-}
-
-export const badRequest = (diagnostics: string, expression?: string[]): HttpError =>
-  new HttpError(400, { code: 'invalid', diagnostics, expression });
-
-export const notFound = (diagnostics: string): HttpError => new HttpError(404, { code: 'not-found', diagnostics });
-
-export const unauthorized = (): HttpError => new HttpError(401, { code: 'login', diagnostics: 'unauthorized' });

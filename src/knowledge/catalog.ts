@@ -1,5 +1,5 @@
 /** Codes the knowledge layer itself emits or recognises (clinical-rules.md §1.5, §1.6, §4 item 12). */
-import type { Coding } from '../cds-hooks/types.js';
+import type { Coding } from '../common/vocabulary.js';
 import type { OrderableId } from './types.js';
 
 export const LOINC = 'http://loinc.org';

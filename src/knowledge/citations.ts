@@ -19,7 +19,8 @@ export type CitationId =
   | 'aasld2023'
   | 'easl2018'
   | 'moh2011'
-  | 'mcode';
+  | 'mcode'
+  | 'afp-who-standard';
 
 export interface Citation {
   id: CitationId;
@@ -56,6 +57,5 @@ export const CITATIONS: Readonly<Record<CitationId, Citation>> = {
   easl2018: { id: 'easl2018', label: 'AASLD / EASL / JSH / APASL surveillance comparison', url: 'https://pmc.ncbi.nlm.nih.gov/articles/PMC7669568/table/T1' },
   moh2011: { id: 'moh2011', label: 'Chinese Ministry of Health primary liver cancer guideline (2011 edition)', url: 'https://cco.amegroups.com/article/view/1029/1240' },
   mcode: { id: 'mcode', label: 'HL7 mCODE implementation guide (cancer condition value sets)', url: 'https://hl7.org/fhir/us/mcode/' },
+  'afp-who-standard': { id: 'afp-who-standard', label: 'AFP 1 IU = 1.21 ng: WHO 1st International Standard 72/225, as stated in manufacturer inserts (assay-dependent; clinical-rules.md §1.1 note A)' },
 };
-
-export const CITATION_LIST: readonly Citation[] = Object.values(CITATIONS);

@@ -2,92 +2,46 @@
  * The knowledge base: runs the rule groups of a service over one PatientRecord and renders findings into cards.
  * Pure: settings are fixed at construction (start-up), "today" comes in the record; no I/O.
  */
-import type { CardInput } from '../cds-hooks/cards.js';
-import type { KnowledgeBase } from '../cds-hooks/hook-call.js';
-import type { Indicator } from '../cds-hooks/types.js';
-import type { CodeRef } from '../fhir/record.js';
-import { isTaceCode } from '../fhir/value-sets.js';
+import type { Indicator } from '../common/vocabulary.js';
+import { applicableGroups } from './applicability.js';
 import { renderCard } from './render.js';
-import { childPughRule } from './rules/child-pugh.js';
-import type { Rule, RuleContext } from './rules/context.js';
-import { dataQualityRule } from './rules/data-quality.js';
-import { ecogRule } from './rules/ecog.js';
-import { incompleteDataRule } from './rules/incomplete-data.js';
-import { afpRule } from './rules/afp.js';
-import { postResectionAfpRule, postResectionViralRule, postTaceImagingRule } from './rules/follow-up.js';
-import { missingLabsRule } from './rules/missing-labs.js';
-import { portalVeinRule } from './rules/portal-vein.js';
-import { surveillanceRule } from './rules/surveillance.js';
-import { bilirubinRule, coagulationRule, plateletRule, renalRule, wbcRule } from './rules/tace-labs.js';
-import { avFistulaRule, cachexiaRule, infectionRule, liverCancerContextRule, metastasisRule, pregnancyRule } from './rules/tace-conditions.js';
-import { intervalRule, reimageRule } from './rules/tace-history.js';
-import { tumorBurdenRule } from './rules/tumor-burden.js';
+import type { RuleCatalog } from './rule-catalog.js';
+import type { RuleContext } from './rules/context.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
-import { ALL_RULE_IDS, type EvaluationInput, type Finding, type RuleGroup } from './types.js';
-
-export const RULES_BY_GROUP: Readonly<Record<RuleGroup, readonly Rule[]>> = {
-  'tace-safety': [
-    childPughRule, bilirubinRule, coagulationRule, plateletRule, wbcRule, renalRule, ecogRule, portalVeinRule,
-    infectionRule, metastasisRule, cachexiaRule, tumorBurdenRule, avFistulaRule, pregnancyRule, liverCancerContextRule,
-    intervalRule, reimageRule, missingLabsRule,
-  ],
-  surveillance: [surveillanceRule, afpRule],
-  'follow-up': [postTaceImagingRule, postResectionAfpRule, postResectionViralRule],
-  'data-quality': [dataQualityRule],
-};
+import type { CardInput, EvaluationInput, Finding, RuleGroup } from './types.js';
 
 const INDICATOR_RANK: Record<Indicator, number> = { critical: 0, warning: 1, info: 2 };
-const RULE_RANK = new Map(ALL_RULE_IDS.map((id, index) => [id, index]));
 
-/** Critical before warning before info; within an indicator, the catalog order of contract §3. */
-export function sortFindings(findings: Finding[]): Finding[] {
-  return [...findings].sort((a, b) => INDICATOR_RANK[a.indicator] - INDICATOR_RANK[b.indicator] || (RULE_RANK.get(a.ruleId) ?? 0) - (RULE_RANK.get(b.ruleId) ?? 0));
-}
+export class ConsensusKnowledgeBase {
+  /** Card titles under these settings (a site's thresholds show in them), worked out once. */
+  private readonly titles: ReadonlyMap<string, string>;
 
-function groupApplies(group: RuleGroup, input: EvaluationInput): boolean {
-  const orderHook = input.hook !== 'patient-view';
-  switch (group) {
-    case 'tace-safety':
-      return orderHook && input.taceOrders.length > 0;
-    case 'surveillance':
-    case 'follow-up':
-      return !orderHook;
-    case 'data-quality':
-      return !orderHook || input.taceOrders.length > 0;
-  }
-}
-
-export class ConsensusKnowledgeBase implements KnowledgeBase {
-  /** `isTace` comes from the loaded value sets (site codes included); the default knows the built-in codes. */
   constructor(
+    private readonly catalog: RuleCatalog,
     readonly settings: Settings = DEFAULT_SETTINGS,
-    private readonly isTace: (code: CodeRef) => boolean = (code) => isTaceCode(code),
-  ) {}
+  ) {
+    this.titles = catalog.titles(settings);
+  }
 
-  isTaceOrderCode(code: CodeRef): boolean {
-    return this.isTace(code);
+  /** Critical before warning before info; within an indicator, the catalog order of contract §3. */
+  sortFindings(findings: Finding[]): Finding[] {
+    return [...findings].sort((a, b) => INDICATOR_RANK[a.indicator] - INDICATOR_RANK[b.indicator] || this.catalog.position(a.ruleId) - this.catalog.position(b.ruleId));
   }
 
   evaluate(groups: readonly RuleGroup[], input: EvaluationInput): Finding[] {
     const ctx: RuleContext = { ...input, settings: this.settings, memo: new Map() };
     const findings: Finding[] = [];
-    let applied = false;
-    for (const group of new Set(groups)) {
-      if (!groupApplies(group, input)) continue;
-      applied = true;
-      for (const rule of RULES_BY_GROUP[group]) {
-        const result = rule(ctx);
-        if (Array.isArray(result)) findings.push(...result);
-        else if (result) findings.push(result);
-      }
-    }
-    // Last, over the other findings: incomplete data that no card names gets a card of its own, whatever the groups.
-    const incomplete = applied ? incompleteDataRule(ctx, findings) : undefined;
-    if (incomplete) findings.push(incomplete);
-    return sortFindings(findings);
+    const applied = applicableGroups(groups, input.hook, input.taceOrders.length);
+    const add = (result: Finding | Finding[] | undefined): void => {
+      if (Array.isArray(result)) findings.push(...result);
+      else if (result) findings.push(result);
+    };
+    for (const group of applied) for (const rule of this.catalog.rulesOf(group)) add(rule.evaluate(ctx, findings));
+    if (applied.length > 0) for (const rule of this.catalog.rulesOf('after-all')) add(rule.evaluate(ctx, [...findings]));
+    return this.sortFindings(findings);
   }
 
   render(finding: Finding, input: EvaluationInput): CardInput {
-    return renderCard(finding, input);
+    return renderCard(finding, input, this.titles.get(finding.ruleId));
   }
 }

@@ -1,50 +1,13 @@
 /**
- * Finding -> CardInput for `buildCard`. Static parts (rule titles, citation links, override reasons) are built once
- * at module load; per request only the finding's own values are formatted.
+ * Finding -> CardInput for `buildCard`. Static parts (citation links, override reasons) are built once at module load,
+ * rule titles once per settings (rule-catalog.ts); per request only the finding's own values are formatted.
  */
-import type { CardInput, SuggestionInput } from '../cds-hooks/cards.js';
-import type { Link } from '../cds-hooks/types.js';
+import type { Link } from '../common/vocabulary.js';
 import { CATEGORY_CODING, ORDERABLES, OVERRIDE_REASONS } from './catalog.js';
-import { referenceText } from '../fhir/display.js';
+import { referenceText } from '../record/display.js';
 import { CITATIONS, type CitationId } from './citations.js';
 import { citationLink, markdownLine, markdownText as md } from './markdown-text.js';
-import type { EvaluationInput, Fact, Finding, RuleId, SuggestedOrder } from './types.js';
-
-export const RULE_TITLES: Readonly<Record<RuleId, string>> = {
-  'TACE-CP-C': 'Child-Pugh C: TACE contraindicated',
-  'TACE-CP-C-POSSIBLE': 'Child-Pugh C cannot be excluded',
-  'TACE-CP-B8-9': 'Child-Pugh B8-B9',
-  'TACE-CP-B7': 'Child-Pugh B7',
-  'TACE-BILI-HIGH': 'Bilirubin above 3 mg/dL',
-  'TACE-BILI-ELEVATED': 'Bilirubin above 2 mg/dL',
-  'TACE-COAG': 'INR at or above the access threshold',
-  'TACE-PLT-LOW': 'Low platelets',
-  'TACE-WBC-LOW': 'Low white cell count',
-  'TACE-RENAL': 'Renal insufficiency',
-  'TACE-ECOG-POOR': 'ECOG 3 or worse',
-  'TACE-ECOG-1-2': 'ECOG 1-2',
-  'TACE-ECOG-MISSING': 'ECOG not recorded',
-  'TACE-PV-TRUNK': 'Main portal vein tumour thrombus with few collaterals',
-  'TACE-PVT-UNGRADED': 'Portal vein thrombosis not fully graded',
-  'TACE-INFECTION': 'Active infection',
-  'TACE-METS': 'Extrahepatic metastasis',
-  'TACE-CACHEXIA-MOF': 'Cachexia or multiple organ failure',
-  'TACE-TUMOR-BURDEN': 'High tumour burden',
-  'TACE-AVF': 'Arteriovenous fistula',
-  'TACE-PREGNANCY': 'Pregnancy',
-  'TACE-NO-LIVER-CANCER-DX': 'No liver cancer diagnosis on record',
-  'TACE-INTERVAL': 'Repeat TACE too early',
-  'TACE-REIMAGE': 'No response imaging since last TACE',
-  'TACE-MISSING-LABS': 'Pre-TACE labs missing or stale',
-  'SURV-OVERDUE': 'HCC surveillance overdue',
-  'AFP-HIGH': 'AFP above 400 ng/mL',
-  'AFP-ELEVATED': 'AFP elevated',
-  'FU-POST-TACE-IMAGING': 'Response imaging after TACE',
-  'FU-POST-RESECTION-AFP': 'AFP after liver resection',
-  'FU-POST-RESECTION-VIRAL': 'Viral load after liver resection',
-  'DQ-UNIT': 'Results ignored: unit or implausible value',
-  'DQ-INCOMPLETE': 'Patient data incomplete',
-};
+import type { CardInput, EvaluationInput, Fact, Finding, SuggestedOrder, SuggestionInput } from './types.js';
 
 const LINKS: Readonly<Partial<Record<CitationId, Link>>> = Object.fromEntries(
   Object.values(CITATIONS).filter((c) => c.url).map((c) => [c.id, { label: c.label, url: c.url!, type: 'absolute' as const }]),
@@ -103,15 +66,15 @@ function suggestion(order: SuggestedOrder, patientId: string): SuggestionInput {
   };
 }
 
-export function renderCard(finding: Finding, input: EvaluationInput): CardInput {
+export function renderCard(finding: Finding, input: EvaluationInput, ruleTitle?: string): CardInput {
   const links = finding.sources.flatMap((id) => (LINKS[id as CitationId] ? [LINKS[id as CitationId]!] : []));
   const card: CardInput = {
     ruleId: finding.ruleId,
-    ruleTitle: RULE_TITLES[finding.ruleId],
     indicator: finding.indicator,
     summary: finding.summary,
     detail: renderDetail(finding, input),
   };
+  if (ruleTitle) card.ruleTitle = ruleTitle;
   if (links.length > 0) {
     card.links = links;
     card.sourceUrl = links[0]!.url;

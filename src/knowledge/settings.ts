@@ -3,7 +3,8 @@
  * A site policy file (SITE_POLICY_FILE, JSON object of `key: value`) can change any of them; it is checked
  * once at start-up against a schema generated from these definitions (see site-policy.ts).
  */
-import { unitText } from '../fhir/display.js';
+import { unitText } from '../record/display.js';
+import { DEFAULT_AFP_NG_PER_IU } from '../record/lab-concepts.js';
 import type { CitationId } from './citations.js';
 
 export interface SettingDefinition {
@@ -11,6 +12,8 @@ export interface SettingDefinition {
   /** `integer`, `number` or `boolean`. */
   type: 'integer' | 'number' | 'boolean';
   min?: number;
+  /** Exclusive lower bound, for factors that must be positive. */
+  exclusiveMin?: number;
   max?: number;
   /** As a clinician writes it (README, site policy schema): `×10⁹/L`, not UCUM `10*9/L`. */
   unit?: string;
@@ -55,6 +58,13 @@ export const SETTING_DEFINITIONS = {
   // AFP (§3.2 S3-S4).
   afpUlnNgMl: { default: 20, type: 'number', min: 0, max: 100000, unit: 'ng/mL', description: 'AFP-ELEVATED from this value (AASLD algorithm); post-resection normal limit', sources: ['aasld2023'] },
   afpHighNgMl: { default: 400, type: 'number', min: 0, max: 100000, unit: 'ng/mL', description: 'AFP-HIGH when AFP is above this', sources: ['chinese-consensus', 'aasld2023'] },
+
+  // Units (§1.1 note A): assay-dependent, so a site setting.
+  afpNgPerIu: {
+    default: DEFAULT_AFP_NG_PER_IU, type: 'number', exclusiveMin: 0, max: 10, unit: 'ng per IU',
+    description: 'AFP in IU/mL (or kIU/L) is converted to ng/mL with this factor (WHO 1st IS 72/225 as stated in manufacturer inserts; assay-dependent, e.g. 1.28 found for one assay)',
+    sources: ['afp-who-standard'],
+  },
 
   // Ages (§3.1, §3.2 S1).
   adultAgeYears: { default: 18, type: 'integer', min: 0, max: 120, unit: 'years', description: 'Surveillance and follow-up rules apply from this age', sources: ['local-default'] },

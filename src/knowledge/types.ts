@@ -1,48 +1,8 @@
-import type { Indicator, HookName } from '../cds-hooks/types.js';
-import type { CodeRef, PatientRecord } from '../fhir/record.js';
+import type { Action, Coding, HookName, Indicator, Link } from '../common/vocabulary.js';
+import type { CodeRef, PatientRecord } from '../record/record.js';
 
-/** Rule ids of contract.md §3, carried as `source.topic.code`. */
-export const TACE_RULE_IDS = [
-  'TACE-CP-C',
-  'TACE-CP-C-POSSIBLE',
-  'TACE-CP-B8-9',
-  'TACE-CP-B7',
-  'TACE-BILI-HIGH',
-  'TACE-BILI-ELEVATED',
-  'TACE-COAG',
-  'TACE-PLT-LOW',
-  'TACE-WBC-LOW',
-  'TACE-RENAL',
-  'TACE-ECOG-POOR',
-  'TACE-ECOG-1-2',
-  'TACE-ECOG-MISSING',
-  'TACE-PV-TRUNK',
-  'TACE-PVT-UNGRADED',
-  'TACE-INFECTION',
-  'TACE-METS',
-  'TACE-CACHEXIA-MOF',
-  'TACE-TUMOR-BURDEN',
-  'TACE-AVF',
-  'TACE-PREGNANCY',
-  'TACE-NO-LIVER-CANCER-DX',
-  'TACE-INTERVAL',
-  'TACE-REIMAGE',
-  'TACE-MISSING-LABS',
-] as const;
-
-export const PATIENT_VIEW_RULE_IDS = [
-  'SURV-OVERDUE',
-  'AFP-HIGH',
-  'AFP-ELEVATED',
-  'FU-POST-TACE-IMAGING',
-  'FU-POST-RESECTION-AFP',
-  'FU-POST-RESECTION-VIRAL',
-] as const;
-
-export const ANY_HOOK_RULE_IDS = ['DQ-UNIT', 'DQ-INCOMPLETE'] as const;
-
-export type RuleId = (typeof TACE_RULE_IDS)[number] | (typeof PATIENT_VIEW_RULE_IDS)[number] | (typeof ANY_HOOK_RULE_IDS)[number];
-export const ALL_RULE_IDS: readonly RuleId[] = [...TACE_RULE_IDS, ...PATIENT_VIEW_RULE_IDS, ...ANY_HOOK_RULE_IDS];
+/** A rule id of contract.md §3, carried as `source.topic.code`; each rule file declares its own (rules/rule.ts). */
+export type RuleId = string;
 
 /** Rule groups a service definition (hooks/*.json) can run. */
 export const RULE_GROUPS = ['tace-safety', 'surveillance', 'follow-up', 'data-quality'] as const;
@@ -118,4 +78,24 @@ export interface Finding {
   /** Source ids from the settings' citation list. */
   sources: string[];
   suggestions: SuggestedOrder[];
+}
+
+export interface SuggestionInput {
+  label: string;
+  isRecommended?: boolean;
+  actions: Action[];
+}
+
+/** A rendered finding: everything a card says, before the protocol layer adds uuids and checks the invariants. */
+export interface CardInput {
+  ruleId: string;
+  ruleTitle?: string;
+  indicator: Indicator;
+  summary: string;
+  detail?: string;
+  sourceUrl?: string;
+  suggestions?: SuggestionInput[];
+  selectionBehavior?: 'at-most-one' | 'any';
+  overrideReasons?: Coding[];
+  links?: Link[];
 }

@@ -1,6 +1,6 @@
 import type { ReplayStore } from '../auth/replay-cache.js';
 import type { FeedbackItem } from '../cds-hooks/types.js';
-import { HttpError } from '../http/operation-outcome.js';
+import { OutcomeError } from '../common/outcomes.js';
 
 /**
  * The service's durable state behind one interface, with two implementations: embedded (SQLite at FEEDBACK_DB, the
@@ -102,12 +102,12 @@ export interface SnoozeRepository {
  * The store could not be reached or could not commit. A 503 with an OperationOutcome: the request was neither
  * accepted unchecked nor acknowledged. The message names the operation, never data or credentials.
  */
-export class StoreUnavailableError extends HttpError {
+export class StoreUnavailableError extends OutcomeError {
   constructor(
     readonly operation: string,
     readonly reason: string,
   ) {
-    super(503, { code: 'transient', diagnostics: `the service's data store is unavailable (${operation}); retry later` });
+    super('unavailable', { code: 'transient', diagnostics: `the service's data store is unavailable (${operation}); retry later` });
     this.name = 'StoreUnavailableError';
   }
 }

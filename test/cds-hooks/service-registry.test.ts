@@ -1,8 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileValidators } from '../../src/cds-hooks/schemas.js';
-import { loadServiceRegistry, ServiceDefinitionError } from '../../src/cds-hooks/service-registry.js';
-import { renderTemplate, templateProblems, tokenValues } from '../../src/cds-hooks/prefetch-template.js';
+import { loadServiceRegistry } from '../../src/cds-hooks/service-registry.js';
+import { StartupError } from '../../src/common/startup.js';
+import { renderTemplate, templateProblems, tokenValues } from '../../src/cds-hooks/prefetch/template.js';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { tempDir } from '../helpers/service.js';
 
@@ -43,7 +44,7 @@ describe('hooks/*.json service definitions', () => {
     ['an optional key that is not a prefetch key', { ...good, optionalPrefetch: ['nope'] }, /optionalPrefetch: "nope"/],
   ])('stops start-up naming the file and the field for %s', (_name, content, message) => {
     const dir = dirWith({ 'bad.json': content });
-    expect(() => loadServiceRegistry(dir, validators)).toThrow(ServiceDefinitionError);
+    expect(() => loadServiceRegistry(dir, validators)).toThrow(StartupError);
     expect(() => loadServiceRegistry(dir, validators)).toThrow(message);
   });
 

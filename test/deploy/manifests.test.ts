@@ -13,7 +13,7 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 import { PACKAGE_ROOT } from '../../src/config.js';
-import { loadSettings } from '../../src/knowledge/site-policy.js';
+import { loadSettings } from '../../src/site-files.js';
 import { loadServiceRegistry } from '../../src/cds-hooks/service-registry.js';
 import { compileValidators } from '../../src/cds-hooks/schemas.js';
 

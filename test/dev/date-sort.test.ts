@@ -1,4 +1,4 @@
-import { dateSortKeys, instantsOf, sortByDates } from '../../src/dev/date-sort.js';
+import { dateSortKeys, instantsOf, sortByDates } from '../../dev/fhir-server/date-sort.js';
 
 describe('date _sort', () => {
   const lookup = (_type: string, code: string) => (code === 'date' ? { type: 'date', expression: 'X.when' } : code === 'code' ? { type: 'token', expression: 'X.code' } : undefined);

@@ -1,6 +1,6 @@
-import { narrowExpression, splitTopLevelUnion } from '../../src/dev/fhir-engine.js';
-import { bindingIssues, expandableValueSets } from '../../src/dev/required-bindings.js';
-import { addSearchLinks, DEFAULT_PAGE_SIZE } from '../../src/dev/search-paging.js';
+import { narrowExpression, splitTopLevelUnion } from '../../dev/fhir-server/fhir-engine.js';
+import { bindingIssues, expandableValueSets } from '../../dev/fhir-server/required-bindings.js';
+import { addSearchLinks, DEFAULT_PAGE_SIZE } from '../../dev/fhir-server/search-paging.js';
 
 describe('search expression narrowing', () => {
   it('splits only top-level unions', () => {

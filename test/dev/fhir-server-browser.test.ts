@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { PACKAGE_ROOT } from '../../src/config.js';
-import { startFhirServer, type RunningFhirServer } from '../../src/dev/fhir-server.js';
-import { loadFixtures } from '../../src/dev/fixture-loader.js';
+import { startFhirServer, type RunningFhirServer } from '../../dev/fhir-server/fhir-server.js';
+import { loadFixtures } from '../../dev/fhir-server/fixture-loader.js';
 
 const ORIGIN = 'http://127.0.0.1:8080';
 const FORM = 'application/x-www-form-urlencoded';

@@ -1,11 +1,12 @@
-import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'fhir-kit-client';
-import { renderTemplate } from '../../src/cds-hooks/prefetch-template.js';
-import { startFhirServer, type RunningFhirServer } from '../../src/dev/fhir-server.js';
-import { loadFixtures, type LoadReport } from '../../src/dev/fixture-loader.js';
+import { renderTemplate } from '../../src/cds-hooks/prefetch/template.js';
+import { compileValidators } from '../../src/cds-hooks/schemas.js';
+import { loadServiceRegistry } from '../../src/cds-hooks/service-registry.js';
+import { startFhirServer, type RunningFhirServer } from '../../dev/fhir-server/fhir-server.js';
+import { loadFixtures, type LoadReport } from '../../dev/fhir-server/fixture-loader.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = join(HERE, 'fixtures');
@@ -109,11 +110,11 @@ describe('searches the CDS service makes (fhir-kit-client 2.0.3)', () => {
   });
 
   it("every prefetch template of every hooks/*.json service answers 200 with a searchset or the Patient", async () => {
-    const hooksDir = join(HERE, '../../hooks');
+    // The templates as discovery publishes them ({{valueset:...}} filled in from the value sets).
+    const registry = loadServiceRegistry(join(HERE, '../../hooks'), compileValidators());
     let checked = 0;
-    for (const file of readdirSync(hooksDir).filter((name) => name.endsWith('.json'))) {
-      const service = JSON.parse(readFileSync(join(hooksDir, file), 'utf8')) as { prefetch?: Record<string, string> };
-      for (const [key, template] of Object.entries(service.prefetch ?? {})) {
+    for (const service of registry.services) {
+      for (const [key, template] of Object.entries(service.prefetch)) {
         const url = renderTemplate(template, new Map([['context.patientId', 'dev-tace']]));
         expect(url).toBeDefined();
         const answer = (await client.request(url as string)) as unknown as fhir4.Resource;
@@ -122,10 +123,7 @@ describe('searches the CDS service makes (fhir-kit-client 2.0.3)', () => {
       }
     }
     expect(checked).toBeGreaterThanOrEqual(19);
-    const observations = renderTemplate(
-      (JSON.parse(readFileSync(join(hooksDir, 'hcc-tace-order-select.json'), 'utf8')) as { prefetch: Record<string, string> }).prefetch.observations as string,
-      new Map([['context.patientId', 'dev-tace']]),
-    );
+    const observations = renderTemplate(registry.find('hcc-tace-order-select')![0]!.prefetch.observations as string, new Map([['context.patientId', 'dev-tace']]));
     // All 13 Observations of the patient carry codes of the service's list (the server does not filter by status).
     expect(((await client.request(observations as string)) as unknown as Bundle).total).toBe(13);
   });

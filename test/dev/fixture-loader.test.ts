@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFhirServer, type RunningFhirServer } from '../../src/dev/fhir-server.js';
-import { loadFixtures, outcomeText } from '../../src/dev/fixture-loader.js';
+import { startFhirServer, type RunningFhirServer } from '../../dev/fhir-server/fhir-server.js';
+import { loadFixtures, outcomeText } from '../../dev/fhir-server/fixture-loader.js';
 
 const TODAY = '2026-03-15';
 

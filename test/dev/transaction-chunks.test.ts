@@ -1,4 +1,4 @@
-import { MAX_TRANSACTION_UPDATES, needsChunking, runChunkedTransaction } from '../../src/dev/transaction-chunks.js';
+import { MAX_TRANSACTION_UPDATES, needsChunking, runChunkedTransaction } from '../../dev/fhir-server/transaction-chunks.js';
 
 const PATIENT_URN = 'urn:uuid:0b8f6d1e-3c2a-4e5f-8a9b-1c2d3e4f5a6b';
 const DEVICE_URN = 'urn:uuid:1b8f6d1e-3c2a-4e5f-8a9b-1c2d3e4f5a6b';

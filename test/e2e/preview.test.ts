@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { PACKAGE_ROOT } from '../../src/config.js';
-import { renderMarkdown } from '../../src/preview/markdown.js';
-import { orderCards } from '../../src/preview/routes.js';
+import { renderMarkdown } from '../../dev/preview/markdown.js';
+import { orderCards } from '../../dev/preview/routes.js';
 import { testService } from '../helpers/service.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -179,7 +179,7 @@ describe('preview helpers', () => {
   });
 });
 
-const builtDemo = existsSync(join(PACKAGE_ROOT, 'dist', 'src', 'dev', 'fhir-server.js'));
+const builtDemo = existsSync(join(PACKAGE_ROOT, 'dist', 'dev', 'fhir-server', 'fhir-server.js'));
 (builtDemo ? describe : describe.skip)('npm run demo -- --once (built dist)', () => {
   it('loads the fixtures into the loopback FHIR server, prints cards fetched from it and both URLs, then exits 0', async () => {
     const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {

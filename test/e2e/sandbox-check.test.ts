@@ -1,12 +1,12 @@
 /**
  * `npm run sandbox:check` as a test: the CDS Hooks Sandbox round trip (discovery, patient-view with fhirServer on the
  * loopback FHIR server, cards rendered, accept and dismiss feedback posted and read back, JWT on) in headless
- * Chromium against the repo's own client page (src/dev/cds-client/), launched like test/e2e/preview.test.ts.
+ * Chromium against the repo's own client page (dev/cds-client/static/), launched like test/e2e/preview.test.ts.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/config.js';
-import { cardsMismatch, CHROMIUM_PATH, runSandboxCheck } from '../../src/dev/sandbox-check.js';
+import { cardsMismatch, CHROMIUM_PATH, runSandboxCheck } from '../../dev/cds-client/sandbox-check.js';
 
 const haveChromium = existsSync(CHROMIUM_PATH);
 

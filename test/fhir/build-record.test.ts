@@ -1,6 +1,6 @@
 import { PatientRecordBuilder, completedYears, completedYearsRange } from '../../src/fhir/build-record.js';
 import { createDataSettings } from '../../src/fhir/data-settings.js';
-import type { ResolvedData } from '../../src/fhir/resolved-data.js';
+import type { ResolvedData } from '../../src/cds-hooks/prefetch/resolved-data.js';
 import { builtInValueSets } from '../../src/fhir/value-sets.js';
 import { loadFixture } from './fixture.js';
 
@@ -155,8 +155,9 @@ describe('PatientRecordBuilder details', () => {
   it('dedupes resources across keys and ignores other patients\' resources', () => {
     const a = obs('dup', '1751-7', { effectiveDateTime: '2026-03-10', valueQuantity: ucum(3.6, 'g/dL'), subject: { reference: 'Patient/p1' } });
     const other = obs('other', '1751-7', { effectiveDateTime: '2026-03-11', valueQuantity: ucum(2.0, 'g/dL'), subject: { reference: 'http://x/fhir/Patient/p2' } });
+    const source: ResolvedData = { keys: [{ key: 'k1', road: 'prefetch', resources: [a, other], complete: true }, { key: 'k2', road: 'fhir-server', resources: [a], complete: true }], gaps: [], fhirRequests: 1 };
     const built = builder().build(
-      { keys: [{ key: 'k1', road: 'prefetch', resources: [a, other], complete: true }, { key: 'k2', road: 'fhir-server', resources: [a], complete: true }], gaps: [], fhirRequests: 1 },
+      source,
       { today: TODAY, patientId: 'p1' },
     );
     expect(built.labs.albumin.values.map((v) => v.resource)).toEqual(['Observation/dup']);

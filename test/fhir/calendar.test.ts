@@ -1,4 +1,4 @@
-import { calendarDate, daysBetween, fhirCalendarDate } from '../../src/calendar.js';
+import { calendarDate, daysBetween, fhirCalendarDate } from '../../src/common/calendar.js';
 
 describe('daysBetween', () => {
   it.each([

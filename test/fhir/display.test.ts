@@ -1,4 +1,4 @@
-import { codeText, referenceText, resourceRefText, unitText, withUnit } from '../../src/fhir/display.js';
+import { codeText, referenceText, resourceRefText, unitText, withUnit } from '../../src/record/display.js';
 import { createDataSettings } from '../../src/fhir/data-settings.js';
 
 describe('unitText: UCUM as a clinician writes it', () => {

@@ -13,7 +13,8 @@ import { loadServiceRegistry, type ServiceDefinition } from '../../src/cds-hooks
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { FhirTransport, FhirTransportError } from '../../src/fhir/fhir-transport.js';
 import { isNonPublicAddress } from '../../src/fhir/outbound-policy.js';
-import { FhirDataResolver, serverProblem } from '../../src/fhir/resolver.js';
+import { FhirDataResolver } from '../../src/cds-hooks/prefetch/resolve.js';
+import { serverProblem } from '../../src/fhir/outbound-policy.js';
 import { bomb, eventually, startHostileFhir, type HostileFhir, type HostileShape } from '../helpers/hostile-fhir.js';
 import { testService } from '../helpers/service.js';
 import { startBuiltServer } from '../helpers/spawn-server.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveRelativeDates } from '../../src/fixtures/relative-dates.js';
+import { resolveRelativeDates } from '../../dev/fixtures/relative-dates.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 

@@ -8,9 +8,10 @@ import type { HookRequest } from '../../src/cds-hooks/types.js';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { PatientRecordBuilder } from '../../src/fhir/build-record.js';
 import { createDataSettings } from '../../src/fhir/data-settings.js';
-import { FhirDataResolver, serverProblem, type ResolverOptions } from '../../src/fhir/resolver.js';
+import { FhirDataResolver, type ResolverOptions } from '../../src/cds-hooks/prefetch/resolve.js';
+import { serverProblem } from '../../src/fhir/outbound-policy.js';
 import { builtInValueSets } from '../../src/fhir/value-sets.js';
-import { HttpError } from '../../src/http/operation-outcome.js';
+import { OutcomeError } from '../../src/common/outcomes.js';
 import { KEY_OF_TYPE, loadFixture, prefetchOf, searchset } from './fixture.js';
 
 const FHIR = 'http://fhir.test';
@@ -101,28 +102,45 @@ describe('paging and bounds', () => {
   });
 });
 
+/** Requests the FHIR server holds at once, seen from the server's side: each answer waits `ms` before it is sent. */
+function concurrency(ms: number) {
+  const seen = { inFlight: 0, max: 0 };
+  const answer = (body: nock.Body) => (_uri: string, _body: nock.Body, callback: (error: NodeJS.ErrnoException | null, result: nock.ReplyFnResult) => void): void => {
+    seen.inFlight += 1;
+    seen.max = Math.max(seen.max, seen.inFlight);
+    setTimeout(() => {
+      seen.inFlight -= 1;
+      callback(null, [200, body]);
+    }, ms);
+  };
+  return { seen, answer };
+}
+
 describe('one wave, optional keys, server checks', () => {
   it('starts every fetch of a call together (max in flight = number of keys)', async () => {
+    const { seen, answer } = concurrency(100);
     for (const type of ['Patient/', 'Condition?', 'Observation?', 'Procedure?', 'DiagnosticReport?', 'ImagingStudy?', 'FamilyMemberHistory?']) {
       const matching = resources.filter((r) => `${r.resourceType}${type.slice(-1)}` === type);
-      nock(FHIR).get(pathOf(type)).delay(100).reply(200, type === 'Patient/' ? matching[0] : searchset(matching));
+      nock(FHIR).get(pathOf(type)).reply(answer((type === 'Patient/' ? matching[0] : searchset(matching)) as nock.Body));
     }
     const started = performance.now();
     const data = await resolver().resolve(patientView, hookRequest({}), deadline());
     const elapsed = performance.now() - started;
     expect(data.fhirRequests).toBe(7);
-    expect(data.maxInFlight).toBe(7);
+    expect(seen.max).toBe(7);
     expect(elapsed).toBeLessThan(400);
   });
 
   it('a site service with 12 keys fetches them all at once without a MaxListenersExceededWarning', async () => {
     const prefetch = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`obs${i}`, `Observation?patient={{context.patientId}}&code=k${i}`]));
     const wide = { ...patientView, prefetch };
-    nock(FHIR).get(pathOf('Observation?')).times(12).delay(20).reply(200, searchset([], undefined));
+    const { seen, answer } = concurrency(20);
+    nock(FHIR).get(pathOf('Observation?')).times(12).reply(answer(searchset([], undefined)));
     const signal = deadline();
     expect(getMaxListeners(signal)).toBe(10);
     const data = await resolver().resolve(wide, hookRequest({}), signal);
-    expect(data.maxInFlight).toBe(12);
+    expect(seen.max).toBe(12);
+    expect(data.fhirRequests).toBe(12);
     // Each request in flight listens to the deadline: the limit that would print the warning is raised to the key count.
     expect(getMaxListeners(signal)).toBe(12);
   });
@@ -167,9 +185,9 @@ describe('one wave, optional keys, server checks', () => {
     const started = performance.now();
     const error = await resolver({ fhirTimeoutMs: 5000 }).resolve(patientView, hookRequest(without('observations')), AbortSignal.timeout(200)).catch((e: unknown) => e);
     expect(performance.now() - started).toBeLessThan(600);
-    expect(error).toBeInstanceOf(HttpError);
-    expect((error as HttpError).status).toBe(412);
-    expect((error as HttpError).issues[0]?.diagnostics).toMatch(/"observations": the hook call's deadline/);
+    expect(error).toBeInstanceOf(OutcomeError);
+    expect((error as OutcomeError).kind).toBe('unobtainable-data');
+    expect((error as OutcomeError).issues[0]?.diagnostics).toMatch(/"observations": the hook call's deadline/);
   });
 
   it('server checks: https only in production, allow-list by prefix boundary, no credentials in the URL', () => {

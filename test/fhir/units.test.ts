@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { createDataSettings } from '../../src/fhir/data-settings.js';
-import type { LabConcept } from '../../src/fhir/record.js';
+import type { LabConcept } from '../../src/record/record.js';
 import { formatNumber, roundTo, UnitConverter, type QuantityInput } from '../../src/fhir/units.js';
 
 const UCUM = 'http://unitsofmeasure.org';

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtInValueSets, isTaceCode, loadValueSets, parseSiteValueSets, SYSTEM, ValueSetError } from '../../src/fhir/value-sets.js';
+import { StartupError } from '../../src/common/startup.js';
+import { builtInValueSets, loadValueSets, parseSiteValueSets, SYSTEM } from '../../src/fhir/value-sets.js';
 import { tempDir } from '../helpers/service.js';
 
 const vs = builtInValueSets();
@@ -52,13 +53,13 @@ describe('value sets', () => {
   });
 
   it('knows TACE, hepatectomy and imaging codes', () => {
-    expect(isTaceCode({ system: SYSTEM.cpt, code: '37243' })).toBe(true);
-    expect(isTaceCode({ system: SYSTEM.snomed, code: '16736007' })).toBe(true);
-    expect(isTaceCode({ system: SYSTEM.snomed, code: '314617008' })).toBe(true);
-    expect(isTaceCode({ system: SYSTEM.local, code: 'tace' })).toBe(true);
-    expect(isTaceCode({ system: SYSTEM.cpt, code: '75894' })).toBe(false);
-    expect(isTaceCode({ system: SYSTEM.cpt, code: '75894' }, { history: true })).toBe(true);
-    expect(isTaceCode({ code: '37243' })).toBe(false);
+    expect(vs.isTaceCode({ system: SYSTEM.cpt, code: '37243' })).toBe(true);
+    expect(vs.isTaceCode({ system: SYSTEM.snomed, code: '16736007' })).toBe(true);
+    expect(vs.isTaceCode({ system: SYSTEM.snomed, code: '314617008' })).toBe(true);
+    expect(vs.isTaceCode({ system: SYSTEM.local, code: 'tace' })).toBe(true);
+    expect(vs.isTaceCode({ system: SYSTEM.cpt, code: '75894' })).toBe(false);
+    expect(vs.isTaceCode({ system: SYSTEM.cpt, code: '75894' }, { history: true })).toBe(true);
+    expect(vs.isTaceCode({ code: '37243' })).toBe(false);
     expect(vs.procedureConcept({ system: SYSTEM.cpt, code: '75894' })).toBe('tace');
     expect(vs.procedureConcept({ system: SYSTEM.cpt, code: '47122' })).toBe('hepatectomy');
     expect(vs.procedureConcept({ system: SYSTEM.snomed, code: '71273005' })).toBe('hepatectomy');
@@ -92,7 +93,7 @@ describe('value sets', () => {
 
   it('refuses a bad site file with the problem named', () => {
     expect(() => parseSiteValueSets({ labs: { albumen: [] } })).toThrow(/albumen/);
-    expect(() => parseSiteValueSets({ labs: { albumin: [{ system: 'x' }] } })).toThrow(ValueSetError);
+    expect(() => parseSiteValueSets({ labs: { albumin: [{ system: 'x' }] } })).toThrow(StartupError);
     expect(() => parseSiteValueSets({ conditions: { cirrhosis: [{ system: SYSTEM.snomed, prefix: '1' }] } })).toThrow(/ICD-10-CM/);
     const file = join(tempDir(), 'broken.json');
     writeFileSync(file, '{ not json');

@@ -1,4 +1,4 @@
-import { resolveRelativeDate, resolveRelativeDates } from '../../src/fixtures/relative-dates.js';
+import { resolveRelativeDate, resolveRelativeDates } from '../../dev/fixtures/relative-dates.js';
 
 describe('relative fixture dates', () => {
   it('resolves days, years and times against today', () => {

@@ -10,6 +10,13 @@ import { governancePolicyFrom, RuleModes } from '../../src/governance/rule-modes
 import type { Finding } from '../../src/knowledge/types.js';
 import type { Store } from '../../src/store/types.js';
 import { tempDir } from '../helpers/service.js';
+import type { RuleCatalog } from '../../src/knowledge/rule-catalog.js';
+import { loadRuleCatalog } from '../../src/rule-files.js';
+
+let rules: RuleCatalog;
+beforeAll(async () => {
+  rules = await loadRuleCatalog();
+});
 import { openTestStore } from './fixture.js';
 
 let n = 0;
@@ -27,7 +34,7 @@ describe('governance in the pipeline', () => {
 
   beforeAll(async () => {
     store = await openTestStore({ FEEDBACK_DB: join(tempDir(), 'feedback.sqlite') });
-    const modes = new RuleModes(governancePolicyFrom({ ruleModes: { 'AFP-ELEVATED': 'silent', 'FU-POST-RESECTION-AFP': 'off' }, snoozeDaysAfterOverride: { 'SURV-OVERDUE': 30 } }));
+    const modes = new RuleModes(governancePolicyFrom({ ruleModes: { 'AFP-ELEVATED': 'silent', 'FU-POST-RESECTION-AFP': 'off' }, snoozeDaysAfterOverride: { 'SURV-OVERDUE': 30 } }, { rules }));
     governance = new Governance({ modes, pseudonymize: patientPseudonymizer('k'.repeat(32)), snoozes: store.snoozes, cardLog: store.cardLog, timeZone: 'Europe/Berlin', now: () => clock });
   });
 
@@ -77,7 +84,7 @@ describe('governance in the pipeline', () => {
   it('a snooze lookup that fails shows the card (never hidden because the store is down)', async () => {
     const failures: unknown[] = [];
     const broken = new Governance({
-      modes: new RuleModes(governancePolicyFrom({ snoozeDaysAfterOverride: { 'SURV-OVERDUE': 30 } })),
+      modes: new RuleModes(governancePolicyFrom({ snoozeDaysAfterOverride: { 'SURV-OVERDUE': 30 } }, { rules })),
       pseudonymize: patientPseudonymizer('k'.repeat(32)),
       snoozes: { active: async () => Promise.reject(new Error('down')), put: async () => undefined },
       cardLog: store.cardLog,

@@ -5,6 +5,13 @@ import { patientPseudonymizer, pseudonymKeyWarnings } from '../../src/governance
 import { reportRange, startOfCalendarDay } from '../../src/governance/report-range.js';
 import { governancePolicyErrors, governancePolicyFrom, GovernancePolicyError, MAX_SNOOZE_DAYS, RuleModes } from '../../src/governance/rule-modes.js';
 import type { Finding } from '../../src/knowledge/types.js';
+import type { RuleCatalog } from '../../src/knowledge/rule-catalog.js';
+import { loadRuleCatalog } from '../../src/rule-files.js';
+
+let rules: RuleCatalog;
+beforeAll(async () => {
+  rules = await loadRuleCatalog();
+});
 
 describe('patient pseudonym', () => {
   const pseudonym = patientPseudonymizer('k'.repeat(32));
@@ -90,7 +97,7 @@ describe('rule modes and snooze policy', () => {
     const errors = governancePolicyErrors({
       ruleModes: { 'SURV-OVERDU': 'silent', 'AFP-HIGH': 'quiet', 'TACE-COAG': { default: 'off', services: { x: 'loud' }, extra: 1 }, 'DQ-UNIT': 3 },
       snoozeDaysAfterOverride: { 'SURV-OVERDUE': 181, 'AFP-HIGH': 1.5, 'TACE-CP-C': 7, 'DQ-UNIT': 5, NOPE: 1, 'FU-POST-TACE-IMAGING': -1 },
-    });
+    }, { rules });
     expect(errors).toEqual([
       '"ruleModes.SURV-OVERDU": unknown rule id',
       '"ruleModes.AFP-HIGH": unknown mode "quiet" (use "active", "silent" or "off")',
@@ -104,11 +111,11 @@ describe('rule modes and snooze policy', () => {
       '"snoozeDaysAfterOverride.NOPE": unknown rule id',
       `"snoozeDaysAfterOverride.FU-POST-TACE-IMAGING": must be a whole number of days from 0 to ${MAX_SNOOZE_DAYS}, got -1`,
     ]);
-    expect(() => governancePolicyFrom({ ruleModes: { X: 'off' } })).toThrow(GovernancePolicyError);
-    expect(() => governancePolicyFrom({ ruleModes: { X: 'off' } })).toThrow(/^site policy: "ruleModes.X": unknown rule id$/);
-    expect(governancePolicyErrors({ ruleModes: [] })).toEqual(['"ruleModes": must be an object of rule id to mode']);
-    expect(governancePolicyErrors({ ruleModes: { 'SURV-OVERDUE': { services: { 'no-such-service': 'off' } } } }, { serviceIds: ['hcc-surveillance'] })).toEqual(['"ruleModes.SURV-OVERDUE.services.no-such-service": unknown service id']);
-    expect(governancePolicyErrors({ inrMax: 1.5 })).toEqual([]);
+    expect(() => governancePolicyFrom({ ruleModes: { X: 'off' } }, { rules })).toThrow(GovernancePolicyError);
+    expect(() => governancePolicyFrom({ ruleModes: { X: 'off' } }, { rules })).toThrow(/^site policy: "ruleModes.X": unknown rule id$/);
+    expect(governancePolicyErrors({ ruleModes: [] }, { rules })).toEqual(['"ruleModes": must be an object of rule id to mode']);
+    expect(governancePolicyErrors({ ruleModes: { 'SURV-OVERDUE': { services: { 'no-such-service': 'off' } } } }, { rules, serviceIds: ['hcc-surveillance'] })).toEqual(['"ruleModes.SURV-OVERDUE.services.no-such-service": unknown service id']);
+    expect(governancePolicyErrors({ inrMax: 1.5 }, { rules })).toEqual([]);
   });
 
   it('resolves the mode of a call: iss over service over the rule default over active', () => {
@@ -120,7 +127,7 @@ describe('rule modes and snooze policy', () => {
         'TACE-COAG': 'active',
       },
       snoozeDaysAfterOverride: { 'SURV-OVERDUE': 30, 'AFP-HIGH': 0 },
-    }));
+    }, { rules }));
     expect(modes.modeOf('SURV-OVERDUE', 'any-service', 'https://any.example.org')).toBe('silent');
     expect(modes.modeOf('AFP-ELEVATED', 'hcc-surveillance')).toBe('active');
     expect(modes.modeOf('AFP-ELEVATED', 'hcc-other')).toBe('off');

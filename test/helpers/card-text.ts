@@ -1,6 +1,6 @@
 /** Checks on card text a clinician reads: rendered links (GFM, as an EHR renders `detail`) and the reference allow-list. */
 import { Marked, type Token, type Tokens } from 'marked';
-import { CITATION_LIST } from '../../src/knowledge/citations.js';
+import { CITATIONS } from '../../src/knowledge/citations.js';
 
 /** Hosts a clinician can trust as a reference: DOI resolver, PubMed / PMC, publishers, guideline and standards bodies. */
 export const REFERENCE_HOSTS = new Set(['doi.org', 'pubmed.ncbi.nlm.nih.gov', 'pmc.ncbi.nlm.nih.gov', 'www.wjgnet.com', 'cco.amegroups.com', 'hl7.org', 'transfusionontario.org']);
@@ -31,7 +31,7 @@ export function urlProblems(url: string): string[] {
   return problems;
 }
 
-const CITATION_URLS = new Set(CITATION_LIST.flatMap((c) => (c.url ? [c.url] : [])));
+const CITATION_URLS = new Set(Object.values(CITATIONS).flatMap((c) => (c.url ? [c.url] : [])));
 
 /** What a clinician should not see in a card, with the reason. */
 export function cardTextProblems(card: Record<string, any>): string[] {

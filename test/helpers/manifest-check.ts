@@ -1,5 +1,5 @@
 import { cardInvariantViolations } from '../../src/cds-hooks/card-invariants.js';
-import type { FixtureHook, ManifestEntry } from '../../src/fixtures/fixtures.js';
+import type { FixtureHook, ManifestEntry } from '../../dev/fixtures/fixtures.js';
 
 export const SERVICE_IDS: Record<FixtureHook, string> = {
   'patient-view': 'hcc-patient-view',

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { emptyValuePaths } from '../../src/cds-hooks/card-invariants.js';
-import { templateProblems } from '../../src/cds-hooks/prefetch-template.js';
+import { templateProblems } from '../../src/cds-hooks/prefetch/template.js';
 import { testService } from '../helpers/service.js';
 
 describe('GET /cds-services (discovery)', () => {

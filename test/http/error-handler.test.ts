@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { HttpError } from '../../src/http/operation-outcome.js';
+import { OutcomeError } from '../../src/common/outcomes.js';
 import { testService } from '../helpers/service.js';
 
 /**
@@ -24,7 +24,7 @@ describe('the error handler', () => {
           throw unreadable;
         });
         app.get('/test/unserialisable-answer', () => {
-          throw new HttpError(400, { code: 'invalid', diagnostics: 10n as unknown as string });
+          throw new OutcomeError('invalid', { code: 'invalid', diagnostics: 10n as unknown as string });
         });
       },
     });

@@ -4,17 +4,17 @@
  * checked against the manifest exactly as the prefetch road is; and the PatientRecord of each road compared.
  */
 import request from 'supertest';
-import { calendarDate } from '../../src/calendar.js';
+import { calendarDate } from '../../src/common/calendar.js';
 import { compileValidators } from '../../src/cds-hooks/schemas.js';
 import { loadServiceRegistry } from '../../src/cds-hooks/service-registry.js';
 import { PACKAGE_ROOT } from '../../src/config.js';
-import { startFhirServer } from '../../src/dev/fhir-server.js';
-import { loadFixtures } from '../../src/dev/fixture-loader.js';
+import { startFhirServer } from '../../dev/fhir-server/fhir-server.js';
+import { loadFixtures } from '../../dev/fhir-server/fixture-loader.js';
 import { PatientRecordBuilder } from '../../src/fhir/build-record.js';
 import { createDataSettings } from '../../src/fhir/data-settings.js';
-import { FhirDataResolver } from '../../src/fhir/resolver.js';
+import { FhirDataResolver } from '../../src/cds-hooks/prefetch/resolve.js';
 import { builtInValueSets } from '../../src/fhir/value-sets.js';
-import { FIXTURES_DIR, fixtureHookRequest, loadFixture, loadManifest } from '../../src/fixtures/fixtures.js';
+import { FIXTURES_DIR, fixtureHookRequest, loadFixture, loadManifest } from '../../dev/fixtures/fixtures.js';
 import { cardTextProblems } from '../helpers/card-text.js';
 import { expectManifestCards, HOOKS, SERVICE_IDS } from '../helpers/manifest-check.js';
 import { testService } from '../helpers/service.js';

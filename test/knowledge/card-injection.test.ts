@@ -4,7 +4,7 @@
  * not shown as ids; the only links are the service's citations. Through the HTTP service on the prefetch road.
  */
 import request from 'supertest';
-import { CITATION_LIST } from '../../src/knowledge/citations.js';
+import { CITATIONS } from '../../src/knowledge/citations.js';
 import { testService } from '../helpers/service.js';
 import { renderedLinks } from '../helpers/card-text.js';
 
@@ -60,7 +60,7 @@ describe('Markdown injection from request and FHIR data', () => {
     const ids = cards.map((c) => c.source.topic.code);
     // The hostile values did reach the cards: the sepsis display, the unreadable platelet unit, the order text.
     expect(ids).toEqual(expect.arrayContaining(['TACE-INFECTION', 'DQ-UNIT', 'TACE-COAG']));
-    const citationUrls = new Set(CITATION_LIST.flatMap((c) => (c.url ? [c.url] : [])));
+    const citationUrls = new Set(Object.values(CITATIONS).flatMap((c) => (c.url ? [c.url] : [])));
     for (const card of cards) {
       const found = renderedLinks(card.detail);
       expect({ id: card.source.topic.code, links: found.links.filter((href) => !citationUrls.has(href)), images: found.images, html: found.html })

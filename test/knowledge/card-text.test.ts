@@ -5,10 +5,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import request from 'supertest';
-import { calendarDate } from '../../src/calendar.js';
+import { calendarDate } from '../../src/common/calendar.js';
 import { compileValidators } from '../../src/cds-hooks/schemas.js';
 import { loadServiceRegistry } from '../../src/cds-hooks/service-registry.js';
-import { fixtureHookRequest, loadFixture, loadManifest } from '../../src/fixtures/fixtures.js';
+import { fixtureHookRequest, loadFixture, loadManifest } from '../../dev/fixtures/fixtures.js';
 import { cardTextProblems } from '../helpers/card-text.js';
 import { HOOKS, SERVICE_IDS } from '../helpers/manifest-check.js';
 import { testService } from '../helpers/service.js';

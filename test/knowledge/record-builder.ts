@@ -1,6 +1,10 @@
 /** Builds PatientRecords directly (no FHIR) for rule unit tests: defaults + small helpers. */
-import type { ConditionConcept, ConditionFact, DataGap, ImagingFact, LabConcept, LabSeries, LabValue, PatientRecord, ProcedureFact, Severity } from '../../src/fhir/record.js';
+import type { ConditionConcept, ConditionFact, DataGap, ImagingFact, LabConcept, LabSeries, LabValue, PatientRecord, ProcedureFact, Severity } from '../../src/record/record.js';
 import { ConsensusKnowledgeBase } from '../../src/knowledge/engine.js';
+import { loadRuleCatalog } from '../../src/rule-files.js';
+
+/** The rules as the service loads them (every defineRule of src/knowledge/rules/). */
+export const RULES = await loadRuleCatalog();
 import { DEFAULT_SETTINGS, withSettings, type SettingKey } from '../../src/knowledge/settings.js';
 import type { DraftOrder, EvaluationInput, Finding, RuleGroup } from '../../src/knowledge/types.js';
 
@@ -101,13 +105,13 @@ export const rec = (today = TODAY): RecordBuilder => new RecordBuilder(today);
 export const TACE_ORDER: DraftOrder = { reference: 'ServiceRequest/tace-1', resourceType: 'ServiceRequest', codes: [{ system: 'http://www.ama-assn.org/go/cpt', code: '37243' }], label: 'TACE' };
 
 export function evaluateTace(record: PatientRecord, settings: Partial<Record<SettingKey, number | boolean>> = {}, hook: 'order-select' | 'order-sign' = 'order-sign'): Finding[] {
-  const kb = new ConsensusKnowledgeBase(withSettings(settings, DEFAULT_SETTINGS));
+  const kb = new ConsensusKnowledgeBase(RULES, withSettings(settings, DEFAULT_SETTINGS));
   const input: EvaluationInput = { hook, record, taceOrders: [TACE_ORDER], patientId: 'p1' };
   return kb.evaluate(['tace-safety', 'data-quality'] as RuleGroup[], input);
 }
 
 export function evaluatePatientView(record: PatientRecord, settings: Partial<Record<SettingKey, number | boolean>> = {}): Finding[] {
-  const kb = new ConsensusKnowledgeBase(withSettings(settings, DEFAULT_SETTINGS));
+  const kb = new ConsensusKnowledgeBase(RULES, withSettings(settings, DEFAULT_SETTINGS));
   return kb.evaluate(['surveillance', 'follow-up', 'data-quality'], { hook: 'patient-view', record, taceOrders: [], patientId: 'p1' });
 }
 

@@ -1,12 +1,13 @@
+import { builtInValueSets } from '../../src/fhir/value-sets.js';
 import { buildCard } from '../../src/cds-hooks/cards.js';
 import { cardInvariantViolations } from '../../src/cds-hooks/card-invariants.js';
 import { ConsensusKnowledgeBase } from '../../src/knowledge/engine.js';
-const isTaceOrderCode = (code: { system?: string; code: string }): boolean => new ConsensusKnowledgeBase().isTaceOrderCode(code);
-import { draftOrdersOf } from '../../src/knowledge/orders.js';
+const isTaceOrderCode = (code: { system?: string; code: string }): boolean => builtInValueSets().isTaceCode(code);
+import { draftOrdersOf } from '../../src/cds-hooks/orders.js';
 import type { EvaluationInput } from '../../src/knowledge/types.js';
-import { rec, TACE_ORDER } from './record-builder.js';
+import { rec, RULES, TACE_ORDER } from './record-builder.js';
 
-const kb = new ConsensusKnowledgeBase();
+const kb = new ConsensusKnowledgeBase(RULES);
 
 function cards(input: EvaluationInput) {
   const groups = input.hook === 'patient-view' ? (['surveillance', 'follow-up', 'data-quality'] as const) : (['tace-safety', 'data-quality'] as const);

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CITATIONS } from '../../src/knowledge/citations.js';
 import { DEFAULT_SETTINGS, SETTING_DEFINITIONS, SETTING_KEYS } from '../../src/knowledge/settings.js';
-import { loadSettings, settingsFromPolicy, SitePolicyError } from '../../src/knowledge/site-policy.js';
+import { StartupError } from '../../src/common/startup.js';
+import { settingsFromPolicy } from '../../src/knowledge/site-policy.js';
+import { loadSettings } from '../../src/site-files.js';
 import { testService } from '../helpers/service.js';
 
 describe('settings', () => {
@@ -33,14 +35,14 @@ describe('site policy', () => {
     expect(s.plateletsMin).toBe(60);
   });
   it.each([
-    [{ inrMax: 'high' }, /"inrMax" must be number/],
+    [{ inrMax: 'high' }, /inrMax must be number/],
     [{ inrMaximum: 1.5 }, /unknown setting "inrMaximum"/],
-    [{ labFreshnessDays: 7.5 }, /"labFreshnessDays" must be integer/],
-    [{ plateletsMin: -1 }, /"plateletsMin" must be >= 0/],
+    [{ labFreshnessDays: 7.5 }, /labFreshnessDays must be integer/],
+    [{ plateletsMin: -1 }, /plateletsMin must be >= 0/],
     [{ bilirubinElevatedMgDl: 4 }, /"bilirubinElevatedMgDl" \(4\) must not exceed "bilirubinHighMgDl"/],
     [[], /must be object/],
   ])('rejects %j naming the field', (policy, message) => {
-    expect(() => settingsFromPolicy(policy)).toThrow(SitePolicyError);
+    expect(() => settingsFromPolicy(policy)).toThrow(StartupError);
     expect(() => settingsFromPolicy(policy)).toThrow(message);
   });
   it('loads a file; bad JSON or a bad field stops start-up', async () => {
@@ -50,16 +52,17 @@ describe('site policy', () => {
     writeFileSync(join(dir, 'field.json'), JSON.stringify({ egfrMin: 'x' }));
     expect(loadSettings(join(dir, 'good.json')).inrMax).toBe(1.5);
     expect(loadSettings(undefined)).toBe(DEFAULT_SETTINGS);
-    expect(() => loadSettings(join(dir, 'bad.json'))).toThrow(/not JSON/);
-    expect(() => loadSettings(join(dir, 'missing.json'))).toThrow(/cannot read/);
-    await expect(testService({ SITE_POLICY_FILE: join(dir, 'field.json') })).rejects.toThrow(/"egfrMin"/);
+    expect(() => loadSettings(join(dir, 'bad.json'))).toThrow(/SITE_POLICY_FILE .*bad\.json: not valid JSON/);
+    expect(() => loadSettings(join(dir, 'missing.json'))).toThrow(/SITE_POLICY_FILE .*missing\.json: cannot be read \(ENOENT\)/);
+    await expect(testService({ SITE_POLICY_FILE: join(dir, 'field.json') })).rejects.toThrow(/SITE_POLICY_FILE .*field\.json: egfrMin must be number/);
   });
 });
 
 describe('README rules and settings tables', () => {
   it('lists every rule id and every setting key', async () => {
     const { readFileSync } = await import('node:fs');
-    const { ALL_RULE_IDS } = await import('../../src/knowledge/types.js');
+    const { loadRuleCatalog } = await import('../../src/rule-files.js');
+    const ALL_RULE_IDS = (await loadRuleCatalog()).ids;
     const doc = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const id of ALL_RULE_IDS) expect(doc).toContain(`| \`${id}\` |`);
     for (const key of SETTING_KEYS) expect(doc).toContain(`| \`${key}\` | ${String(DEFAULT_SETTINGS[key])}`);

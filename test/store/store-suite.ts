@@ -223,7 +223,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
       ]) {
         const error = await attempt().then(() => undefined, (e: unknown) => e);
         expect(error).toBeInstanceOf(StoreUnavailableError);
-        expect((error as StoreUnavailableError).status).toBe(503);
+        expect((error as StoreUnavailableError).kind).toBe('unavailable');
       }
     });
   });

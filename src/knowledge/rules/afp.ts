@@ -4,8 +4,9 @@
  * Suggestions: multiphase CT and MRI, repeat AFP; hCG for a woman of child-bearing age without recorded pregnancy.
  */
 import type { Finding, SuggestedOrder } from '../types.js';
-import { ageBounds, finding, lab, labFact, liverCancerConditions, pregnancyEvidence, type RuleContext } from './context.js';
+import { ageBounds, finding, lab, labFact, liverCancerConditions, num, pregnancyEvidence, type RuleContext } from './context.js';
 import { isAdultOrUnknown } from './surveillance.js';
+import { defineRule, PATIENT_VIEW } from './rule.js';
 
 export function afpRule(ctx: RuleContext): Finding | undefined {
   const s = ctx.settings;
@@ -41,3 +42,11 @@ export function afpRule(ctx: RuleContext): Finding | undefined {
       suggestions,
     });
 }
+
+export const afpRuleDefinition = defineRule({
+  catalog: { 'AFP-HIGH': 270, 'AFP-ELEVATED': 280 },
+  titles: (s) => ({ 'AFP-HIGH': `AFP above ${num(s.afpHighNgMl, 0)} ng/mL`, 'AFP-ELEVATED': 'AFP elevated' }),
+  group: 'surveillance',
+  hooks: PATIENT_VIEW,
+  evaluate: afpRule,
+});

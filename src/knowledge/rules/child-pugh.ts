@@ -10,10 +10,11 @@
  * Ascites / encephalopathy: from active Conditions (severity) or the West Haven grade; not recorded = assumed
  * absent (1 point, stated in the card) unless `strictAscitesHe` or the Conditions data are incomplete.
  */
-import { codeText } from '../../fhir/display.js';
-import type { ConditionFact, LabConcept, LabValue } from '../../fhir/record.js';
+import { codeText } from '../../record/display.js';
+import type { ConditionFact, LabConcept, LabValue } from '../../record/record.js';
 import type { Fact, Finding, OrderableId, SuggestedOrder } from '../types.js';
 import { CONDITION_KEYS, conditionFact, conditions, finding, gapTexts, hasGap, lab, LAB_KEYS, LAB_LABELS, labFact, memo, num, unusableLabText, type RuleContext } from './context.js';
+import { defineRule, ORDER_HOOKS } from './rule.js';
 
 export interface ItemScore {
   item: 'bilirubin' | 'albumin' | 'inr' | 'ascites' | 'encephalopathy';
@@ -191,3 +192,16 @@ export function childPughRule(ctx: RuleContext): Finding | undefined {
   }
   return undefined;
 }
+
+export const childPughRuleDefinition = defineRule({
+  catalog: { 'TACE-CP-C': 10, 'TACE-CP-C-POSSIBLE': 20, 'TACE-CP-B8-9': 30, 'TACE-CP-B7': 40 },
+  titles: (s) => ({
+    'TACE-CP-C': 'Child-Pugh C: TACE contraindicated',
+    'TACE-CP-C-POSSIBLE': 'Child-Pugh C cannot be excluded',
+    'TACE-CP-B8-9': `Child-Pugh B${s.cpClassBMinScore + 1}-B${s.cpClassCMinScore - 1}`,
+    'TACE-CP-B7': `Child-Pugh B${s.cpClassBMinScore}`,
+  }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: childPughRule,
+});

@@ -1,8 +1,8 @@
 /** What every rule receives, and the small helpers rules share (freshness, facts, gaps). Pure. */
-import type { ConditionConcept, ConditionFact, DataGap, LabConcept, LabValue, PatientRecord } from '../../fhir/record.js';
-import type { HookName, Indicator } from '../../cds-hooks/types.js';
-import { codeText, withUnit } from '../../fhir/display.js';
-import { IMAGING_MODALITIES } from '../../fhir/value-sets.js';
+import { IMAGING_MODALITIES, type ConditionConcept, type ConditionFact, type DataGap, type LabConcept, type LabValue, type PatientRecord } from '../../record/record.js';
+import type { HookName, Indicator } from '../../common/vocabulary.js';
+import { codeText, withUnit } from '../../record/display.js';
+import { LAB_LABELS } from '../../record/lab-concepts.js';
 import type { CitationId } from '../citations.js';
 import type { Settings } from '../settings.js';
 import type { DraftOrder, Fact, Finding, RuleId, SuggestedOrder } from '../types.js';
@@ -24,26 +24,7 @@ export function memo<T>(ctx: RuleContext, key: string, compute: () => T): T {
   return ctx.memo.get(key) as T;
 }
 
-export const LAB_LABELS: Readonly<Record<LabConcept, string>> = {
-  afp: 'AFP',
-  bilirubin: 'Total bilirubin',
-  albumin: 'Albumin',
-  inr: 'INR',
-  platelets: 'Platelets',
-  wbc: 'WBC',
-  creatinine: 'Creatinine',
-  egfr: 'eGFR',
-  sodium: 'Sodium',
-  ecog: 'ECOG performance status',
-  tumorBurden: 'Tumour burden (% of liver)',
-  pvttGrade: 'Portal vein tumour thrombus grade',
-  portalCollaterals: 'Portal collateral circulation',
-  westHavenGrade: 'West Haven encephalopathy grade',
-  pregnancyStatus: 'Pregnancy status',
-  hcg: 'hCG',
-  hbvDna: 'HBV DNA',
-  hcvRna: 'HCV RNA',
-};
+export { LAB_LABELS } from '../../record/lab-concepts.js';
 
 export const CONDITION_LABELS: Readonly<Record<ConditionConcept, string>> = {
   hcc: 'Hepatocellular carcinoma',

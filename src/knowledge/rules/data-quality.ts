@@ -2,12 +2,15 @@
  * R20: an Observation relevant to the rules of this hook was ignored because its unit cannot be converted or its
  * value is implausible -> DQ-UNIT info listing the resource ids.
  */
-import type { LabConcept } from '../../fhir/record.js';
+import { conceptsCheckedOn } from '../../record/lab-concepts.js';
+import type { LabConcept } from '../../record/record.js';
 import type { Fact, Finding } from '../types.js';
 import { finding, LAB_LABELS, type RuleContext } from './context.js';
+import { defineRule, ALL_HOOKS } from './rule.js';
 
-export const TACE_CONCEPTS: readonly LabConcept[] = ['bilirubin', 'albumin', 'inr', 'platelets', 'wbc', 'creatinine', 'egfr', 'ecog', 'tumorBurden', 'pvttGrade', 'portalCollaterals', 'westHavenGrade', 'pregnancyStatus'];
-export const PATIENT_VIEW_CONCEPTS: readonly LabConcept[] = ['afp', 'hbvDna', 'hcvRna', 'pregnancyStatus'];
+/** The concepts each hook's rules read (the lab concept table's `checkedOn`). */
+export const TACE_CONCEPTS: readonly LabConcept[] = conceptsCheckedOn('tace');
+export const PATIENT_VIEW_CONCEPTS: readonly LabConcept[] = conceptsCheckedOn('patient-view');
 
 export function dataQualityRule(ctx: RuleContext): Finding | undefined {
   const concepts = ctx.hook === 'patient-view' ? PATIENT_VIEW_CONCEPTS : TACE_CONCEPTS;
@@ -25,3 +28,11 @@ export function dataQualityRule(ctx: RuleContext): Finding | undefined {
     sources: ['local-default'],
   });
 }
+
+export const dataQualityRuleDefinition = defineRule({
+  catalog: { 'DQ-UNIT': 320 },
+  titles: () => ({ 'DQ-UNIT': 'Results ignored: unit or implausible value' }),
+  group: 'data-quality',
+  hooks: ALL_HOOKS,
+  evaluate: dataQualityRule,
+});

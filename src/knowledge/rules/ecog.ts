@@ -4,6 +4,7 @@
  */
 import type { Finding } from '../types.js';
 import { finding, gapTexts, lab, LAB_KEYS, labFact, unusableLabText, type RuleContext } from './context.js';
+import { defineRule, ORDER_HOOKS } from './rule.js';
 
 export function ecogRule(ctx: RuleContext): Finding | undefined {
   const s = ctx.settings;
@@ -29,3 +30,11 @@ export function ecogRule(ctx: RuleContext): Finding | undefined {
   }
   return undefined;
 }
+
+export const ecogRuleDefinition = defineRule({
+  catalog: { 'TACE-ECOG-POOR': 110, 'TACE-ECOG-1-2': 120, 'TACE-ECOG-MISSING': 130 },
+  titles: (s) => ({ 'TACE-ECOG-POOR': `ECOG ${s.ecogPoorMin} or worse`, 'TACE-ECOG-1-2': `ECOG ${s.ecogRestrictedMin}-${s.ecogPoorMin - 1}`, 'TACE-ECOG-MISSING': 'ECOG not recorded' }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: ecogRule,
+});

@@ -7,12 +7,13 @@
  * F3: hepatectomy within 365 d, active chronic HBV (HCV) and no HBV DNA (HCV RNA) after R -> FU-POST-RESECTION-VIRAL info.
  * F1/F2 when no dated procedure decides but one is on record without a usable date -> info "follow-up not checked".
  */
-import { daysBetween } from '../../calendar.js';
+import { daysBetween } from '../../common/calendar.js';
 import type { Finding, SuggestedOrder } from '../types.js';
-import type { DataGap } from '../../fhir/record.js';
+import type { DataGap } from '../../record/record.js';
 import { conditionFact, conditions, finding, gapsOf, gapText, gapTexts, imagingGapTexts, LAB_KEYS, labFact, liverCancerConditions, PROCEDURE_KEYS, type RuleContext } from './context.js';
 import { crossSectionalAfter, latestProcedure, procedureFact } from './tace-history.js';
 import { isAdultOrUnknown } from './surveillance.js';
+import { defineRule, PATIENT_VIEW } from './rule.js';
 
 /**
  * A TACE or resection that is on record but cannot be placed in time (no usable date; for TACE also procedures read
@@ -103,3 +104,27 @@ export function postResectionViralRule(ctx: RuleContext): Finding | undefined {
     suggestions: checks.map((c) => ({ orderable: c.orderable, reason: `Viral load after liver resection on ${r.date}` })),
   });
 }
+
+export const postTaceImagingRuleDefinition = defineRule({
+  catalog: { 'FU-POST-TACE-IMAGING': 290 },
+  titles: () => ({ 'FU-POST-TACE-IMAGING': 'Response imaging after TACE' }),
+  group: 'follow-up',
+  hooks: PATIENT_VIEW,
+  evaluate: postTaceImagingRule,
+});
+
+export const postResectionAfpRuleDefinition = defineRule({
+  catalog: { 'FU-POST-RESECTION-AFP': 300 },
+  titles: () => ({ 'FU-POST-RESECTION-AFP': 'AFP after liver resection' }),
+  group: 'follow-up',
+  hooks: PATIENT_VIEW,
+  evaluate: postResectionAfpRule,
+});
+
+export const postResectionViralRuleDefinition = defineRule({
+  catalog: { 'FU-POST-RESECTION-VIRAL': 310 },
+  titles: () => ({ 'FU-POST-RESECTION-VIRAL': 'Viral load after liver resection' }),
+  group: 'follow-up',
+  hooks: PATIENT_VIEW,
+  evaluate: postResectionViralRule,
+});

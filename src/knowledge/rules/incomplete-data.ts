@@ -4,9 +4,10 @@
  * be an empty card list, which an EHR shows as "all clear" (contract §4). Warning on the order hooks (a TACE order is
  * about to be placed on data that may miss a contraindication), info on patient-view (no order at stake).
  */
-import type { DataGap } from '../../fhir/record.js';
+import type { DataGap } from '../../record/record.js';
 import type { Finding } from '../types.js';
 import { finding, type RuleContext } from './context.js';
+import { defineRule, ALL_HOOKS } from './rule.js';
 
 /** What a clinician calls the data of each prefetch key (hooks/*.json). */
 const DATA_LABELS: Readonly<Record<string, string>> = {
@@ -74,3 +75,12 @@ export function incompleteDataRule(ctx: RuleContext, findings: readonly Finding[
     sources: ['local-default'],
   });
 }
+
+/** Last, over the other findings: incomplete data that no card names gets a card of its own, whatever the groups. */
+export const incompleteDataRuleDefinition = defineRule({
+  catalog: { 'DQ-INCOMPLETE': 330 },
+  titles: () => ({ 'DQ-INCOMPLETE': 'Patient data incomplete' }),
+  group: 'after-all',
+  hooks: ALL_HOOKS,
+  evaluate: incompleteDataRule,
+});

@@ -3,9 +3,10 @@
  * `labFreshnessDays` -> one TACE-MISSING-LABS warning listing them, with one suggested order per missing lab
  * (platelets and WBC share one CBC). Absence of data is not absence of contraindication.
  */
-import type { LabConcept } from '../../fhir/record.js';
+import type { LabConcept } from '../../record/record.js';
 import type { Finding, OrderableId, SuggestedOrder } from '../types.js';
 import { finding, gapTexts, lab, LAB_KEYS, LAB_LABELS, unusableLabText, type RuleContext } from './context.js';
+import { defineRule, ORDER_HOOKS } from './rule.js';
 
 const REQUIRED: ReadonlyArray<{ label: string; concepts: LabConcept[]; orderable: OrderableId }> = [
   { label: 'Total bilirubin', concepts: ['bilirubin'], orderable: 'bilirubin' },
@@ -34,3 +35,11 @@ export function missingLabsRule(ctx: RuleContext): Finding | undefined {
     suggestions,
   });
 }
+
+export const missingLabsRuleDefinition = defineRule({
+  catalog: { 'TACE-MISSING-LABS': 250 },
+  titles: () => ({ 'TACE-MISSING-LABS': 'Pre-TACE labs missing or stale' }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: missingLabsRule,
+});

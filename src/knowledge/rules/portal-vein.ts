@@ -5,6 +5,7 @@
  */
 import type { Finding } from '../types.js';
 import { answerOf, CONDITION_KEYS, conditionFact, conditions, finding, gapTexts, lab, labFact, unusableLabText, type RuleContext } from './context.js';
+import { defineRule, ORDER_HOOKS } from './rule.js';
 
 export function portalVeinRule(ctx: RuleContext): Finding | undefined {
   const pvt = conditions(ctx.record, 'portalVeinThrombosis');
@@ -49,3 +50,11 @@ export function portalVeinRule(ctx: RuleContext): Finding | undefined {
     suggestions,
   });
 }
+
+export const portalVeinRuleDefinition = defineRule({
+  catalog: { 'TACE-PV-TRUNK': 140, 'TACE-PVT-UNGRADED': 150 },
+  titles: () => ({ 'TACE-PV-TRUNK': 'Main portal vein tumour thrombus with few collaterals', 'TACE-PVT-UNGRADED': 'Portal vein thrombosis not fully graded' }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: portalVeinRule,
+});

@@ -5,10 +5,11 @@
  *   Risk factors: chronic HBV, chronic HCV, alcohol use disorder, type 2 diabetes, family history of liver cancer.
  * S2: eligible and (no US/CT/MRI within 183 d or no usable AFP within 183 d) -> SURV-OVERDUE warning.
  */
-import { codeText } from '../../fhir/display.js';
-import type { ConditionConcept } from '../../fhir/record.js';
+import { codeText } from '../../record/display.js';
+import type { ConditionConcept } from '../../record/record.js';
 import type { Fact, Finding, SuggestedOrder } from '../types.js';
 import { ageBounds, CONDITION_KEYS, CONDITION_LABELS, conditionFact, conditions, finding, gapTexts, hasGap, hasImagingGap, imagingGapTexts, lab, LAB_KEYS, labFact, liverCancerConditions, unusableLabText, type RuleContext } from './context.js';
+import { defineRule, PATIENT_VIEW } from './rule.js';
 
 const RISK_FACTORS: readonly ConditionConcept[] = ['chronicHepatitisB', 'chronicHepatitisC', 'alcoholUseDisorder', 'type2Diabetes', 'familyHistoryLiverCancer'];
 
@@ -110,3 +111,11 @@ export function surveillanceRule(ctx: RuleContext): Finding | undefined {
     suggestions,
   });
 }
+
+export const surveillanceRuleDefinition = defineRule({
+  catalog: { 'SURV-OVERDUE': 260 },
+  titles: () => ({ 'SURV-OVERDUE': 'HCC surveillance overdue' }),
+  group: 'surveillance',
+  hooks: PATIENT_VIEW,
+  evaluate: surveillanceRule,
+});

@@ -7,10 +7,11 @@
  *   R15 pregnancy (77386006 / Z33.1, or 82810-3 = LA15173-0 within 280 d) -> TACE-PREGNANCY warning
  *   R16 no active liver-cancer diagnosis -> TACE-NO-LIVER-CANCER-DX info
  */
-import { codeText } from '../../fhir/display.js';
-import type { ConditionFact } from '../../fhir/record.js';
+import { codeText } from '../../record/display.js';
+import type { ConditionFact } from '../../record/record.js';
 import type { Finding } from '../types.js';
 import { CONDITION_KEYS, conditionFact, conditions, finding, gapTexts, liverCancerConditions, pregnancyEvidence, type RuleContext } from './context.js';
+import { defineRule, ORDER_HOOKS } from './rule.js';
 
 const SNOMED = 'http://snomed.info/sct';
 const LIVER_STRUCTURE = '10200004';
@@ -79,3 +80,51 @@ export function liverCancerContextRule(ctx: RuleContext): Finding | undefined {
     sources: ['cirse2021'],
   });
 }
+
+export const infectionRuleDefinition = defineRule({
+  catalog: { 'TACE-INFECTION': 160 },
+  titles: () => ({ 'TACE-INFECTION': 'Active infection' }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: infectionRule,
+});
+
+export const metastasisRuleDefinition = defineRule({
+  catalog: { 'TACE-METS': 170 },
+  titles: () => ({ 'TACE-METS': 'Extrahepatic metastasis' }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: metastasisRule,
+});
+
+export const cachexiaRuleDefinition = defineRule({
+  catalog: { 'TACE-CACHEXIA-MOF': 180 },
+  titles: () => ({ 'TACE-CACHEXIA-MOF': 'Cachexia or multiple organ failure' }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: cachexiaRule,
+});
+
+export const avFistulaRuleDefinition = defineRule({
+  catalog: { 'TACE-AVF': 200 },
+  titles: () => ({ 'TACE-AVF': 'Arteriovenous fistula' }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: avFistulaRule,
+});
+
+export const pregnancyRuleDefinition = defineRule({
+  catalog: { 'TACE-PREGNANCY': 210 },
+  titles: () => ({ 'TACE-PREGNANCY': 'Pregnancy' }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: pregnancyRule,
+});
+
+export const liverCancerContextRuleDefinition = defineRule({
+  catalog: { 'TACE-NO-LIVER-CANCER-DX': 220 },
+  titles: () => ({ 'TACE-NO-LIVER-CANCER-DX': 'No liver cancer diagnosis on record' }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: liverCancerContextRule,
+});

@@ -3,10 +3,11 @@
  *      history could hide a recent TACE (a TACE without a usable date; procedures read incompletely): §4.1.
  * R18: a completed TACE within 365 days and no CT/MRI dated after it -> TACE-REIMAGE warning.
  */
-import { codeText } from '../../fhir/display.js';
-import type { ProcedureFact, PatientRecord } from '../../fhir/record.js';
+import { codeText } from '../../record/display.js';
+import type { ProcedureFact, PatientRecord } from '../../record/record.js';
 import type { Fact, Finding } from '../types.js';
 import { finding, gapsOf, gapText, imagingGapTexts, PROCEDURE_KEYS, type RuleContext } from './context.js';
+import { defineRule, ORDER_HOOKS } from './rule.js';
 
 export function latestProcedure(record: PatientRecord, concept: ProcedureFact['concept']): ProcedureFact | undefined {
   return record.procedures.filter((p) => p.concept === concept).sort((a, b) => a.ageDays - b.ageDays)[0];
@@ -58,4 +59,18 @@ export function reimageRule(ctx: RuleContext): Finding | undefined {
   });
 }
 
+export const intervalRuleDefinition = defineRule({
+  catalog: { 'TACE-INTERVAL': 230 },
+  titles: () => ({ 'TACE-INTERVAL': 'Repeat TACE too early' }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: intervalRule,
+});
 
+export const reimageRuleDefinition = defineRule({
+  catalog: { 'TACE-REIMAGE': 240 },
+  titles: () => ({ 'TACE-REIMAGE': 'No response imaging since last TACE' }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: reimageRule,
+});

@@ -8,8 +8,9 @@
  *   R7 creatinine >= 2.0 mg/dL or eGFR < 30 -> TACE-RENAL critical
  */
 import type { Finding } from '../types.js';
-import { unitText } from '../../fhir/display.js';
+import { unitText } from '../../record/display.js';
 import { finding, lab, labFact, num, type RuleContext } from './context.js';
+import { defineRule, ORDER_HOOKS } from './rule.js';
 
 const CELLS = unitText('10*9/L');
 const EGFR = unitText('mL/min/{1.73_m2}');
@@ -83,3 +84,43 @@ export function renalRule(ctx: RuleContext): Finding | undefined {
     sources: ['chinese-consensus', 'cirse2021', 'easl-eortc-2012'],
   });
 }
+
+export const bilirubinRuleDefinition = defineRule({
+  catalog: { 'TACE-BILI-HIGH': 50, 'TACE-BILI-ELEVATED': 60 },
+  titles: (s) => ({ 'TACE-BILI-HIGH': `Bilirubin above ${num(s.bilirubinHighMgDl, 0)} mg/dL`, 'TACE-BILI-ELEVATED': `Bilirubin above ${num(s.bilirubinElevatedMgDl, 0)} mg/dL` }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: bilirubinRule,
+});
+
+export const coagulationRuleDefinition = defineRule({
+  catalog: { 'TACE-COAG': 70 },
+  titles: () => ({ 'TACE-COAG': 'INR at or above the access threshold' }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: coagulationRule,
+});
+
+export const plateletRuleDefinition = defineRule({
+  catalog: { 'TACE-PLT-LOW': 80 },
+  titles: () => ({ 'TACE-PLT-LOW': 'Low platelets' }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: plateletRule,
+});
+
+export const wbcRuleDefinition = defineRule({
+  catalog: { 'TACE-WBC-LOW': 90 },
+  titles: () => ({ 'TACE-WBC-LOW': 'Low white cell count' }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: wbcRule,
+});
+
+export const renalRuleDefinition = defineRule({
+  catalog: { 'TACE-RENAL': 100 },
+  titles: () => ({ 'TACE-RENAL': 'Renal insufficiency' }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: renalRule,
+});

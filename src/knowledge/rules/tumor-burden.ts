@@ -6,6 +6,7 @@
 import type { Finding } from '../types.js';
 import { childPugh } from './child-pugh.js';
 import { finding, lab, labFact, type RuleContext } from './context.js';
+import { defineRule, ORDER_HOOKS } from './rule.js';
 
 export function tumorBurdenRule(ctx: RuleContext): Finding | undefined {
   const s = ctx.settings;
@@ -29,3 +30,11 @@ export function tumorBurdenRule(ctx: RuleContext): Finding | undefined {
     sources: ['sir-qi', 'chinese-consensus'],
   });
 }
+
+export const tumorBurdenRuleDefinition = defineRule({
+  catalog: { 'TACE-TUMOR-BURDEN': 190 },
+  titles: () => ({ 'TACE-TUMOR-BURDEN': 'High tumour burden' }),
+  group: 'tace-safety',
+  hooks: ORDER_HOOKS,
+  evaluate: tumorBurdenRule,
+});

@@ -1,7 +1,7 @@
-import type { HookName, HookContext } from '../cds-hooks/types.js';
-import { codeText } from '../fhir/display.js';
-import type { CodeRef } from '../fhir/record.js';
-import type { DraftOrder } from './types.js';
+import type { HookName, HookContext } from './types.js';
+import { codeText } from '../record/display.js';
+import type { CodeRef } from '../record/record.js';
+import type { DraftOrder } from '../knowledge/types.js';
 
 /** Request resources that can carry a procedure order. */
 const ORDER_TYPES = new Set(['ServiceRequest', 'ProcedureRequest', 'MedicationRequest', 'DeviceRequest', 'NutritionOrder']);
@@ -55,4 +55,9 @@ export function ordersInScope(hook: HookName, context: HookContext): DraftOrder[
 export function taceOrders(orders: DraftOrder[], isTaceCode: (code: CodeRef) => boolean): DraftOrder[] {
   return orders.filter((order) => order.resourceType === 'ServiceRequest' || order.resourceType === 'ProcedureRequest')
     .filter((order) => order.codes.some(isTaceCode));
+}
+
+/** The TACE orders a call is about: the orders in scope whose code is a TACE order code of the loaded value sets. */
+export function taceOrdersInScope(hook: HookName, context: HookContext, isTaceOrderCode: (code: CodeRef) => boolean): DraftOrder[] {
+  return taceOrders(ordersInScope(hook, context), isTaceOrderCode);
 }

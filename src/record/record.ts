@@ -4,54 +4,18 @@
  * Dates are calendar dates (YYYY-MM-DD) in CDS_TIME_ZONE; `ageDays` = today - date in whole days.
  */
 
-/** Observation concepts the rules use (clinical-rules.md §1.1, §1.2, §1.8). */
-export type LabConcept =
-  | 'afp'
-  | 'bilirubin'
-  | 'albumin'
-  | 'inr'
-  | 'platelets'
-  | 'wbc'
-  | 'creatinine'
-  | 'egfr'
-  | 'sodium'
-  | 'ecog'
-  | 'tumorBurden'
-  | 'pvttGrade'
-  | 'portalCollaterals'
-  | 'westHavenGrade'
-  | 'pregnancyStatus'
-  | 'hcg'
-  | 'hbvDna'
-  | 'hcvRna';
+import type { LabConcept } from './lab-concepts.js';
 
-export type ConditionConcept =
-  | 'hcc'
-  | 'primaryLiverCancer'
-  | 'intrahepaticCholangiocarcinoma'
-  | 'liverMetastasis'
-  | 'distantMetastasis'
-  | 'portalVeinThrombosis'
-  | 'liverAbscess'
-  | 'sepsis'
-  | 'cachexia'
-  | 'multiOrganFailure'
-  | 'chronicHepatitisB'
-  | 'chronicHepatitisC'
-  | 'alcoholUseDisorder'
-  | 'type2Diabetes'
-  | 'cirrhosis'
-  | 'biliaryCirrhosis'
-  | 'sclerosingCholangitis'
-  | 'ascites'
-  | 'hepaticEncephalopathy'
-  | 'avFistula'
-  | 'pregnancy'
-  | 'hepatorenalSyndrome'
-  | 'familyHistoryLiverCancer';
+/** Observation concepts the rules use (clinical-rules.md §1.1, §1.2, §1.8): one table, lab-concepts.ts. */
+export { LAB_CONCEPTS, type LabConcept } from './lab-concepts.js';
 
-export type ProcedureConcept = 'tace' | 'hepatectomy';
-export type ImagingModality = 'us' | 'ct' | 'mri';
+export const CONDITION_CONCEPTS = ['hcc', 'primaryLiverCancer', 'intrahepaticCholangiocarcinoma', 'liverMetastasis', 'distantMetastasis', 'portalVeinThrombosis', 'liverAbscess', 'sepsis', 'cachexia', 'multiOrganFailure', 'chronicHepatitisB', 'chronicHepatitisC', 'alcoholUseDisorder', 'type2Diabetes', 'cirrhosis', 'biliaryCirrhosis', 'sclerosingCholangitis', 'ascites', 'hepaticEncephalopathy', 'avFistula', 'pregnancy', 'hepatorenalSyndrome', 'familyHistoryLiverCancer'] as const;
+export type ConditionConcept = (typeof CONDITION_CONCEPTS)[number];
+
+export const PROCEDURE_CONCEPTS = ['tace', 'hepatectomy'] as const;
+export type ProcedureConcept = (typeof PROCEDURE_CONCEPTS)[number];
+export const IMAGING_MODALITIES = ['us', 'ct', 'mri'] as const;
+export type ImagingModality = (typeof IMAGING_MODALITIES)[number];
 
 /** Why an Observation was not used (clinical-rules.md §3.1 "Usable Observation"). */
 export type IgnoreReason = 'status' | 'data-absent' | 'no-value' | 'unit' | 'implausible' | 'no-date' | 'future-date';

@@ -1,6 +1,6 @@
-import type { ServiceDefinition } from '../cds-hooks/service-registry.js';
-import type { HookRequest } from '../cds-hooks/types.js';
-import type { DataGap } from './record.js';
+import type { ServiceDefinition } from '../service-registry.js';
+import type { HookRequest } from '../types.js';
+import type { DataGap } from '../../record/record.js';
 
 /** Which road a prefetch key's data came by. */
 export type DataRoad = 'prefetch' | 'fhir-server' | 'known-empty';
@@ -21,13 +21,11 @@ export interface ResolvedData {
   gaps: DataGap[];
   /** FHIR requests made for this call (0 with full prefetch). */
   fhirRequests: number;
-  /** The most FHIR requests that were in flight at once during this call (the benchmark reports it). */
-  maxInFlight?: number;
 }
 
 /**
  * Gets every prefetch key of a service for one hook call, by prefetch or from `fhirServer`.
- * Throws an HttpError 412 (OperationOutcome naming the key and why) when required data cannot be had
+ * Throws an unobtainable-data outcome (412, an OperationOutcome naming the key and why) when required data cannot be had
  * by either road before `deadline` aborts.
  */
 export interface DataResolver {

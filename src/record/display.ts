@@ -3,7 +3,7 @@
  * when they follow the FHIR id grammar. The one place for each, so a card never shows `{INR}`, `10*9/L` or
  * `http://www.ama-assn.org/go/cpt|37243`.
  */
-import { SYSTEM } from './value-set-data.js';
+import { SYSTEM } from './code-systems.js';
 
 const SUPERSCRIPT: Readonly<Record<string, string>> = { '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹', '-': '⁻' };
 const superscript = (digits: string): string => [...digits].map((d) => SUPERSCRIPT[d] ?? d).join('');

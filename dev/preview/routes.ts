@@ -6,14 +6,14 @@
  */
 import express from 'express';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../config.js';
-import { handleHookCall, type HookCallDeps } from '../cds-hooks/hook-call.js';
-import type { Card } from '../cds-hooks/types.js';
-import { badRequest } from '../http/operation-outcome.js';
+import { PACKAGE_ROOT } from '../../src/config.js';
+import { handleHookCall, type HookCallDeps } from '../../src/cds-hooks/hook-call.js';
+import type { Card } from '../../src/cds-hooks/types.js';
+import { invalid } from '../../src/common/outcomes.js';
 import { fixtureHookRequest, loadFixture, loadManifest } from '../fixtures/fixtures.js';
 import { renderMarkdown } from './markdown.js';
 
-export const PREVIEW_STATIC_DIR = join(PACKAGE_ROOT, 'src', 'preview', 'static');
+export const PREVIEW_STATIC_DIR = join(PACKAGE_ROOT, 'dev', 'preview', 'static');
 
 const INDICATOR_RANK: Record<Card['indicator'], number> = { critical: 0, warning: 1, info: 2 };
 
@@ -50,9 +50,9 @@ export function previewRoutes(deps: HookCallDeps): (app: express.Express) => voi
     app.post('/preview/api/run', express.json({ limit: '16kb' }), async (req, res) => {
       const body = (req.body ?? {}) as { fixture?: unknown; hook?: unknown };
       const entry = typeof body.fixture === 'string' ? fixtures.get(body.fixture) : undefined;
-      if (!entry) throw badRequest('unknown fixture; pick one from GET /preview/api/options', ['fixture']);
+      if (!entry) throw invalid('unknown fixture; pick one from GET /preview/api/options', ['fixture']);
       const service = deps.registry.services.find((s) => s.hook === body.hook);
-      if (!service) throw badRequest('unknown hook; use patient-view, order-select or order-sign', ['hook']);
+      if (!service) throw invalid('unknown hook; use patient-view, order-select or order-sign', ['hook']);
       const bundle = loadFixture(entry.file, deps.today());
       const request = fixtureHookRequest(entry, service.hook, service.prefetch, bundle);
       const result = await handleHookCall(service.id, request, deps);

@@ -1,6 +1,6 @@
 /**
  * `npm run sandbox:check`: the CDS Hooks Sandbox round trip, offline, against a client the repo holds itself
- * (src/dev/cds-client/, served at its own origin). On loopback: the FHIR server with the fixtures loaded, hcc-cds with
+ * (dev/cds-client/static/, served at its own origin). On loopback: the FHIR server with the fixtures loaded, hcc-cds with
  * JWT client authentication ON (a throwaway ES384 key registered in a temporary CDS_CLIENTS_FILE), the client page in
  * headless Chromium. The page reads the patient from the FHIR server, calls discovery and patient-view with
  * `fhirServer`, renders the cards, accepts a suggestion and dismisses a card; then the stored feedback is read back
@@ -14,14 +14,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { calendarDate } from '../calendar.js';
-import { composeService, type ComposedService } from '../compose.js';
-import { loadConfig } from '../config.js';
+import { calendarDate } from '../../src/common/calendar.js';
+import { composeService, type ComposedService } from '../../src/compose.js';
+import { loadConfig } from '../../src/config.js';
 import { FIXTURES_DIR, loadManifest, type ExpectedCards } from '../fixtures/fixtures.js';
-import { createLogger } from '../http/logger.js';
+import { createLogger } from '../../src/http/logger.js';
 import { startCdsClientServer, type RunningCdsClient } from './cds-client-server.js';
-import { startFhirServer, type RunningFhirServer } from './fhir-server.js';
-import { loadFixtures } from './fixture-loader.js';
+import { startFhirServer, type RunningFhirServer } from '../fhir-server/fhir-server.js';
+import { loadFixtures } from '../fhir-server/fixture-loader.js';
 
 /** Debian's Chromium, launched as test/e2e/preview.test.ts launches it (no browser download from npm). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';

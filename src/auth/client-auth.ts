@@ -2,7 +2,7 @@ import type { Request } from 'express';
 
 /**
  * Checks that a request comes from a trusted CDS client (CDS Hooks 2.0 "Trusting CDS Clients").
- * Resolves when trusted; rejects with an HttpError 401 otherwise. The reason goes to the log, never to the caller.
+ * Resolves when trusted; rejects with an `unauthorized` outcome otherwise. The reason goes to the log, never to the caller.
  */
 export interface ClientAuthenticator {
   readonly enabled: boolean;

@@ -1,4 +1,4 @@
-import type { HookContext } from './types.js';
+import type { HookContext } from '../types.js';
 
 /** CDS Hooks 2.0 §Prefetch tokens: root-level primitive context fields that the hooks mark "Prefetch Token: Yes". */
 export const CONTEXT_TOKENS = ['context.userId', 'context.patientId', 'context.encounterId'] as const;
@@ -22,6 +22,24 @@ const ALLOWED_PARAMETERS = new Set([
 const DATE_PARAMETERS = new Set(['date', 'onset-date', 'recorded-date', 'issued', 'started']);
 const RESOURCE_TYPE = /^[A-Z][A-Za-z]+$/;
 const WHOLE_USER_READ = /^\{\{\s*context\.userId\s*\}\}$/;
+
+/**
+ * `{{valueset:labs}}` in a template of hooks/*.json: the codes of a value set, as a FHIR token list
+ * (`system|code,system|code`), filled in once at start-up from the loaded value sets. It is not a CDS Hooks token:
+ * discovery shows the template with it filled in.
+ */
+const VALUE_SET_TOKEN = /\{\{\s*valueset:([A-Za-z0-9-]*)\s*\}\}/g;
+
+export function expandValueSetTokens(template: string, queries: Readonly<Record<string, string>>): { template: string } | { problem: string } {
+  const unknown: string[] = [];
+  const expanded = template.replace(VALUE_SET_TOKEN, (_whole, name: string) => {
+    const query = Object.hasOwn(queries, name) ? queries[name] : undefined;
+    if (query === undefined || query === '') unknown.push(name);
+    return query ?? '';
+  });
+  if (unknown.length > 0) return { problem: `{{valueset:${unknown[0]}}} names no value set with codes (known: ${Object.keys(queries).join(', ')})` };
+  return { template: expanded };
+}
 
 /** Problems with one prefetch template, each naming what is wrong; empty when the template is valid CDS Hooks 2.0. */
 export function templateProblems(template: string): string[] {

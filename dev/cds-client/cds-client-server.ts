@@ -1,5 +1,5 @@
 /**
- * Serves the minimal CDS Hooks client page (src/dev/cds-client/) on loopback, at its own origin, so the browser
+ * Serves the minimal CDS Hooks client page (dev/cds-client/static/) on loopback, at its own origin, so the browser
  * calls hcc-cds and the FHIR server cross-origin exactly as it calls them from the CDS Hooks Sandbox. With a signing
  * key it also serves `client-key.json` (a throwaway private key, dev only) for the page to sign its JWTs with.
  */
@@ -8,9 +8,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
-import { PACKAGE_ROOT } from '../config.js';
+import { PACKAGE_ROOT } from '../../src/config.js';
 
-export const CDS_CLIENT_DIR = join(PACKAGE_ROOT, 'src', 'dev', 'cds-client');
+export const CDS_CLIENT_DIR = join(PACKAGE_ROOT, 'dev', 'cds-client', 'static');
 const MARKED_ESM = join(PACKAGE_ROOT, 'node_modules', 'marked', 'lib', 'marked.esm.js');
 
 /** What the page signs with: `iss` and `kid` as registered in the service's CDS_CLIENTS_FILE, the private JWK. */
