@@ -18,7 +18,7 @@ import { OutcomeError } from '../common/outcomes.js';
 import { operationOutcome, STATUS_OF, type Issue } from '../http/operation-outcome.js';
 import type { CardLogRepository } from '../store/types.js';
 import { adminTokenChecker } from './admin-auth.js';
-import { governanceReport } from './report.js';
+import { governanceReport, type RulePosition } from './report.js';
 import { reportCsv } from './report-format.js';
 import { ReportRangeError } from './report-range.js';
 
@@ -40,6 +40,8 @@ export interface AdminRoutesOptions {
   timeZone: string;
   logger: Logger;
   now?: () => Date;
+  /** The card order of rule ids (the rule catalog's `position`): the report lists rules in it. */
+  rulePosition?: RulePosition;
 }
 
 /** No inline script or style, nothing from elsewhere; the page only talks to this service. */
@@ -116,7 +118,7 @@ export function adminRoutes(options: AdminRoutesOptions): express.Router {
     }
     const csv = format === 'csv' || (format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
     try {
-      const report = await governanceReport(options.store.cardLog, { from: req.query.from, to: req.query.to }, options.timeZone, now());
+      const report = await governanceReport(options.store.cardLog, { from: req.query.from, to: req.query.to }, options.timeZone, now(), options.rulePosition);
       if (csv) {
         const name = `rule-report-${report.from}-to-${report.to}.csv`;
         res.status(200).set('Content-Disposition', `inline; filename="${name}"`).type('text/csv; charset=utf-8; header=present').send(reportCsv(report));

@@ -11,6 +11,7 @@ import { createLogger } from '../http/logger.js';
 import { openStore } from '../store/open-store.js';
 import { StoreUnavailableError, type Store } from '../store/types.js';
 import { governanceReport, type GovernanceReport } from './report.js';
+import { loadRuleCatalog } from '../rule-files.js';
 import { reportCsv, reportMarkdown } from './report-format.js';
 import { ReportRangeError } from './report-range.js';
 
@@ -60,7 +61,8 @@ export async function runReport(argv: readonly string[], env: NodeJS.ProcessEnv,
   const store = await openForReading(config, env);
   await store.ping();
   try {
-    const report = await governanceReport(store.cardLog, { from: args.from, to: args.to }, config.timeZone);
+    const catalog = await loadRuleCatalog();
+    const report = await governanceReport(store.cardLog, { from: args.from, to: args.to }, config.timeZone, new Date(), (id) => catalog.position(id));
     await out(renderReport(report, args.format));
   } finally {
     await store.close().catch(() => undefined);

@@ -19,6 +19,8 @@ type RuleId = string;
 /** What the policy needs to know of the rules: the rule catalog (knowledge/rule-catalog.ts) answers both. */
 export interface RuleNames {
   has(id: string): boolean;
+  /** Where the id stands in the card order. */
+  position(id: string): number;
   hooksOf(id: string): readonly string[];
 }
 
@@ -126,7 +128,9 @@ export function governancePolicyFrom(document: unknown, known: KnownNames): Gove
   if (errors.length > 0) throw new GovernancePolicyError(`site policy: ${errors.join('; ')}`);
   const doc = (document ?? {}) as { ruleModes?: Record<string, unknown>; snoozeDaysAfterOverride?: Record<string, number> };
   const ruleModes: GovernancePolicy['ruleModes'] = {};
-  for (const [ruleId, value] of Object.entries(doc.ruleModes ?? {})) {
+  // In card order, so that the start-up lines read like the rule table.
+  const named = Object.entries(doc.ruleModes ?? {}).sort(([a], [b]) => known.rules.position(a) - known.rules.position(b));
+  for (const [ruleId, value] of named) {
     const entry: { default?: RuleMode; services?: Record<string, RuleMode>; issuers?: Record<string, RuleMode> } =
       typeof value === 'string' ? { default: value as RuleMode } : (value as object);
     ruleModes[ruleId as RuleId] = { default: entry.default ?? 'active', services: { ...(entry.services ?? {}) }, issuers: { ...(entry.issuers ?? {}) } };

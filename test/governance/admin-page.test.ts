@@ -16,6 +16,13 @@ import { createLogger } from '../../src/http/logger.js';
 import type { FeedbackItem } from '../../src/cds-hooks/types.js';
 import type { IssuedCard, Store } from '../../src/store/types.js';
 import { tempDir } from '../helpers/service.js';
+import type { RuleCatalog } from '../../src/knowledge/rule-catalog.js';
+import { loadRuleCatalog } from '../../src/rule-files.js';
+
+let rules: RuleCatalog;
+beforeAll(async () => {
+  rules = await loadRuleCatalog();
+});
 import { openTestStore, REASON_SYSTEM, seed, SERVICE, TIME_ZONE } from './fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -78,7 +85,7 @@ describeBrowser('the admin page in headless Chromium', () => {
     await seed(store);
     await seedWeeks(store);
     const app = express();
-    app.use(adminRoutes({ store, adminToken: ADMIN_TOKEN, production: false, timeZone: TIME_ZONE, logger: createLogger('silent'), now: () => new Date('2026-03-10T12:00:00Z') }));
+    app.use(adminRoutes({ store, adminToken: ADMIN_TOKEN, production: false, timeZone: TIME_ZONE, logger: createLogger('silent'), now: () => new Date('2026-03-10T12:00:00Z'), rulePosition: (id) => rules.position(id) }));
     server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => server.once('listening', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -12,6 +12,13 @@ import { createLogger } from '../../src/http/logger.js';
 import type { Store } from '../../src/store/types.js';
 import { tempDir } from '../helpers/service.js';
 import { openTestStore, REASON_SYSTEM, repost, seed, TIME_ZONE } from './fixture.js';
+import type { RuleCatalog } from '../../src/knowledge/rule-catalog.js';
+import { loadRuleCatalog } from '../../src/rule-files.js';
+
+let rules: RuleCatalog;
+beforeAll(async () => {
+  rules = await loadRuleCatalog();
+});
 import { testDatabase, type TestDatabase } from './test-postgres.js';
 
 const ADMIN_TOKEN = 'admin-secret-for-the-tests-0123456789';
@@ -27,7 +34,7 @@ const close = (server: Server | undefined): Promise<void> => new Promise((resolv
 
 function adminApp(store: Store, options: { adminToken?: string; production?: boolean } = {}): express.Express {
   const app = express();
-  app.use(adminRoutes({ store, adminToken: options.adminToken, production: options.production ?? false, timeZone: TIME_ZONE, logger: createLogger('silent'), now: () => new Date('2026-03-10T12:00:00Z') }));
+  app.use(adminRoutes({ store, adminToken: options.adminToken, production: options.production ?? false, timeZone: TIME_ZONE, logger: createLogger('silent'), now: () => new Date('2026-03-10T12:00:00Z'), rulePosition: (id) => rules.position(id) }));
   return app;
 }
 
