@@ -52,7 +52,7 @@ export async function composeDeps(config: AppConfig, logger: Logger, options: Co
   const settings = loadSettings(config.sitePolicyFile);
   // Value sets first: the prefetch templates ask for their codes, site codes included ({{valueset:...}}).
   const valueSets = loadValueSets(config.valueSetFile);
-  const registry = loadServiceRegistry(config.hooksDir, validators, valueSets.searchQueries());
+  const registry = loadServiceRegistry(config.hooksDir, validators, valueSets.searchQueries(), { orderHookPrefetch: config.orderHookPrefetch });
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics });
   // The store before the authenticator: the JWT replay cache lives in it (shared when DATABASE_URL is set).
   const store = await openStore(config, { logger, registry: metrics.registry, now: options.authOptions?.now });

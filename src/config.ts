@@ -68,7 +68,11 @@ export interface AppConfig {
   patientPseudonymKeySource: 'env' | 'development-default';
   /** Bearer secret of the admin endpoints (/admin); unset: 404 under production, 401 otherwise. */
   adminToken?: string;
+  /** ORDER_HOOK_PREFETCH: `none` publishes the order services without prefetch (data over fhirServer, TACE orders only). */
+  orderHookPrefetch: OrderHookPrefetch;
 }
+
+export type OrderHookPrefetch = 'full' | 'none';
 
 /** An environment variable that cannot be used: the one start-up error (common/startup.ts) under its older name. */
 export { StartupError as ConfigError } from './common/startup.js';
@@ -141,6 +145,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   const webConcurrency = intVar(env, 'WEB_CONCURRENCY', 1, 1);
   if (webConcurrency > 64) throw new StartupError(`WEB_CONCURRENCY must be at most 64, got "${webConcurrency}"`);
+  const orderHookPrefetch = (env.ORDER_HOOK_PREFETCH?.trim().toLowerCase() || 'full') as OrderHookPrefetch;
+  if (!['full', 'none'].includes(orderHookPrefetch)) throw new StartupError(`ORDER_HOOK_PREFETCH must be "full" or "none", got "${env.ORDER_HOOK_PREFETCH}"`);
   const patientPseudonymKey = env.PATIENT_PSEUDONYM_KEY?.trim() || undefined;
   if (production && patientPseudonymKey === undefined) {
     // One line even when CDS_CLIENTS_FILE is missing too (server.ts checks that one after the configuration is read).
@@ -187,5 +193,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     patientPseudonymKey: patientPseudonymKey ?? DEVELOPMENT_PSEUDONYM_KEY,
     patientPseudonymKeySource: patientPseudonymKey === undefined ? 'development-default' : 'env',
     adminToken: env.ADMIN_TOKEN?.trim() || undefined,
+    orderHookPrefetch,
   };
 }

@@ -26,9 +26,20 @@ export interface DiscoveryEntry {
   hook: HookName;
   title: string;
   description: string;
-  prefetch: Record<string, string>;
+  /** Absent for the order services under ORDER_HOOK_PREFETCH=none (CDS Hooks: prefetch is optional, never empty). */
+  prefetch?: Record<string, string>;
   usageRequirements?: string;
 }
+
+export interface RegistryOptions {
+  /**
+   * `none`: discovery publishes the order services without prefetch, so the EHR runs no query for an order that is
+   * not TACE; the templates stay, and the resolver fetches them over fhirServer once a TACE order is in scope.
+   */
+  orderHookPrefetch?: 'full' | 'none';
+}
+
+const ORDER_HOOKS: readonly HookName[] = ['order-select', 'order-sign'];
 
 export class ServiceRegistry {
   private readonly byId = new Map<string, ServiceDefinition[]>();
@@ -36,7 +47,7 @@ export class ServiceRegistry {
   /** The discovery document, built once. */
   readonly discovery: { services: DiscoveryEntry[] };
 
-  constructor(services: ServiceDefinition[]) {
+  constructor(services: ServiceDefinition[], options: RegistryOptions = {}) {
     this.services = services;
     for (const service of services) {
       const list = this.byId.get(service.id) ?? [];
@@ -52,7 +63,7 @@ export class ServiceRegistry {
         id: service.id,
         title: service.title,
         description: service.description,
-        prefetch: service.prefetch,
+        ...(options.orderHookPrefetch === 'none' && ORDER_HOOKS.includes(service.hook) ? {} : { prefetch: service.prefetch }),
         ...(service.usageRequirements ? { usageRequirements: service.usageRequirements } : {}),
       })),
     };
@@ -69,7 +80,12 @@ export class ServiceRegistry {
  * `valueSetQueries` fills the `{{valueset:NAME}}` tokens of the templates (the loaded value sets, site codes
  * included), so that discovery and the FHIR road ask for every code the rules recognise.
  */
-export function loadServiceRegistry(dir: string, validators: Validators, valueSetQueries: Readonly<Record<string, string>> = builtInValueSets().searchQueries()): ServiceRegistry {
+export function loadServiceRegistry(
+  dir: string,
+  validators: Validators,
+  valueSetQueries: Readonly<Record<string, string>> = builtInValueSets().searchQueries(),
+  options: RegistryOptions = {},
+): ServiceRegistry {
   let files: string[];
   try {
     files = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
@@ -77,7 +93,10 @@ export function loadServiceRegistry(dir: string, validators: Validators, valueSe
     throw new StartupError(`HOOKS_DIR ${dir}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   if (files.length === 0) throw new StartupError(`HOOKS_DIR ${dir}: no service definitions (*.json)`);
-  return new ServiceRegistry(files.map((name) => parseServiceDefinition(join(dir, name), readJsonFile('HOOKS_DIR', join(dir, name)), validators, valueSetQueries)));
+  return new ServiceRegistry(
+    files.map((name) => parseServiceDefinition(join(dir, name), readJsonFile('HOOKS_DIR', join(dir, name)), validators, valueSetQueries)),
+    options,
+  );
 }
 
 /** Longest prefetch query accepted once expanded: many FHIR servers and proxies refuse URLs over 8 KB. */
