@@ -9,7 +9,7 @@ export { describeErrors } from '../common/json-schema.js';
 export const FHIR_ID_PATTERN = '^[A-Za-z0-9\\-.]{1,64}$';
 const REFERENCE_PATTERN = '^[A-Z][A-Za-z]+/[A-Za-z0-9\\-.]{1,64}$';
 
-const coding = {
+export const codingSchema = {
   type: 'object',
   required: ['system', 'code'],
   properties: { system: { type: 'string', minLength: 1 }, code: { type: 'string', minLength: 1 }, display: { type: 'string' } },
@@ -89,7 +89,7 @@ export const hookRequestSchema = {
   dependencies: { fhirAuthorization: ['fhirServer'] },
 } as const;
 
-const feedbackItem = {
+export const feedbackItemSchema = {
   type: 'object',
   required: ['card', 'outcome', 'outcomeTimestamp'],
   properties: {
@@ -103,7 +103,7 @@ const feedbackItem = {
     overrideReason: {
       type: 'object',
       properties: {
-        reason: coding,
+        reason: codingSchema,
         userComment: { type: 'string', maxLength: 10000 },
         // The pre-2020 flat shape {code, system} is still sent by older clients.
         code: { type: 'string', minLength: 1 },
@@ -121,7 +121,7 @@ export const feedbackSchema = {
   type: 'object',
   required: ['feedback'],
   // The most items (MAX_FEEDBACK_ITEMS) is checked before this schema, as a 413.
-  properties: { feedback: { type: 'array', minItems: 1, items: feedbackItem } },
+  properties: { feedback: { type: 'array', minItems: 1, items: feedbackItemSchema } },
 } as const;
 
 /** hooks/*.json: one CDS service each. */
@@ -144,7 +144,7 @@ export const serviceDefinitionSchema = {
 } as const;
 
 /** A prefetch value the service asked for: a FHIR resource or null; a Bundle's `entry`, when present, is an array. */
-const prefetchValueSchema = { type: ['object', 'null'], properties: { entry: { type: 'array' } } } as const;
+export const prefetchValueSchema = { type: ['object', 'null'], properties: { entry: { type: 'array' } } } as const;
 
 /** A compiled schema: true when the value conforms; otherwise `errors` says why. */
 export interface Validate {

@@ -11,6 +11,7 @@ import { handleHookCall, type HookCallDeps } from '../cds-hooks/hook-call.js';
 import { errorHandler, unmatchedRoute } from './error-handler.js';
 import { jsonBody } from './json-body.js';
 import { operationOutcome } from './operation-outcome.js';
+import { openApiRoutes } from './openapi-routes.js';
 import { notes, requestLog } from './request-notes.js';
 import { collapseRepeatedSlashesMiddleware } from './repeated-slashes.js';
 import type { Readiness } from '../store/readiness.js';
@@ -81,6 +82,8 @@ export function createApp(deps: AppDeps): express.Express {
     notes(res).route = 'metrics';
     res.type(metrics.registry.contentType).send(await (deps.metricsText?.() ?? metrics.registry.metrics()));
   });
+
+  app.use(openApiRoutes(deps));
 
   app.get('/cds-services', authenticate('discovery'), (_req, res) => {
     res.json(deps.registry.discovery);

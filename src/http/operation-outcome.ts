@@ -27,3 +27,26 @@ export function operationOutcome(issues: readonly Issue[]): fhir4.OperationOutco
     })),
   };
 }
+
+/** The JSON Schema (2020-12) of every error body, as the OpenAPI document publishes it. */
+export const operationOutcomeSchema = {
+  type: 'object',
+  required: ['resourceType', 'issue'],
+  properties: {
+    resourceType: { const: 'OperationOutcome' },
+    issue: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['severity', 'code'],
+        properties: {
+          severity: { enum: ['fatal', 'error', 'warning', 'information'] },
+          code: { type: 'string', minLength: 1 },
+          diagnostics: { type: 'string' },
+          expression: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+  },
+} as const;
