@@ -312,6 +312,17 @@ describe('real requests and responses conform to the document', () => {
     await call('get', '/openapi.json');
   });
 
+  it('discovery under ORDER_HOOK_PREFETCH=none (order services without prefetch) conforms too', async () => {
+    const none = await testService({ ORDER_HOOK_PREFETCH: 'none' }, { now });
+    try {
+      const res = await request(none.app).get('/cds-services').expect(200);
+      expect(res.body.services.filter((entry: Json) => entry.prefetch === undefined).length).toBe(2);
+      expectDocumentedResponse('/cds-services', 'get', res);
+    } finally {
+      await none.close();
+    }
+  });
+
   it('readyz 503 once the store is closed', async () => {
     const closing = await testService({}, { now });
     await closing.close();

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { fixtureHookRequest, loadFixture, loadManifest } from '../../dev/fixtures/fixtures.js';
+import { loadConfig } from '../../src/config.js';
 import { testService } from '../helpers/service.js';
 
 const TODAY = '2026-03-15';
@@ -66,6 +67,12 @@ async function discovery(service: typeof full): Promise<Record<string, any>[]> {
 const summaryOf = (cards: Record<string, any>[]) => cards.map((card) => ({ ruleId: card.source.topic.code, indicator: card.indicator, summary: card.summary, detail: card.detail }));
 
 describe('ORDER_HOOK_PREFETCH', () => {
+  it('is read from the environment: full by default, none, anything else stops start-up naming the variable', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).orderHookPrefetch).toBe('full');
+    expect(loadConfig({ NODE_ENV: 'test', ORDER_HOOK_PREFETCH: ' None ' }).orderHookPrefetch).toBe('none');
+    expect(() => loadConfig({ NODE_ENV: 'test', ORDER_HOOK_PREFETCH: 'patient' })).toThrow(/ORDER_HOOK_PREFETCH must be "full" or "none"/);
+  });
+
   it('full (the default): every service publishes its prefetch', async () => {
     for (const service of await discovery(full)) expect(Object.keys(service.prefetch).length).toBeGreaterThan(0);
   });
