@@ -68,6 +68,8 @@ export interface AppConfig {
   patientPseudonymKeySource: 'env' | 'development-default';
   /** Bearer secret of the admin endpoints (/admin); unset: 404 under production, 401 otherwise. */
   adminToken?: string;
+  /** Days an issued-card log row is kept before the hourly purge deletes it; 0 = kept forever. */
+  cardLogRetentionDays: number;
 }
 
 /** An environment variable that cannot be used: the one start-up error (common/startup.ts) under its older name. */
@@ -187,5 +189,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     patientPseudonymKey: patientPseudonymKey ?? DEVELOPMENT_PSEUDONYM_KEY,
     patientPseudonymKeySource: patientPseudonymKey === undefined ? 'development-default' : 'env',
     adminToken: env.ADMIN_TOKEN?.trim() || undefined,
+    cardLogRetentionDays: intVar(env, 'CARD_LOG_RETENTION_DAYS', 400, 0),
   };
 }
