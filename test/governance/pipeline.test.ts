@@ -8,37 +8,12 @@ import request from 'supertest';
 import type { Card } from '../../src/cds-hooks/types.js';
 import type { CardOutcome } from '../../src/store/types.js';
 import { tempDir, testService } from '../helpers/service.js';
-import { nullPrefetch, orderSelectRequest, PATIENT_VIEW_KEYS, patientViewRequest } from '../helpers/requests.js';
+import { afpObservation as afp, orderSelectRequest, overduePatientView as patientView } from '../helpers/requests.js';
 
 type Service = Awaited<ReturnType<typeof testService>>;
 
 const DAY_MS = 86_400_000;
 const DAY0 = Date.parse('2026-06-01T10:00:00Z');
-const bundleOf = (...resources: object[]) => ({ resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) });
-
-const afp = (id: string, value: number, date: string) => ({
-  resourceType: 'Observation',
-  id,
-  status: 'final',
-  subject: { reference: 'Patient/p1' },
-  code: { coding: [{ system: 'http://loinc.org', code: '1834-1' }] },
-  effectiveDateTime: date,
-  valueQuantity: { value, unit: 'ng/mL', system: 'http://unitsofmeasure.org', code: 'ng/mL' },
-});
-
-/** Cirrhosis, no liver imaging, an elevated AFP: SURV-OVERDUE and AFP-ELEVATED on patient-view. */
-function patientView(observations: object[] = [afp('afp-1', 35, '2026-05-20')], hookInstance = 'a2b1f6f2-8d83-4c62-9d1c-8d0b0b1f0a01') {
-  return patientViewRequest({
-    hookInstance,
-    prefetch: {
-      ...nullPrefetch(PATIENT_VIEW_KEYS),
-      patient: { resourceType: 'Patient', id: 'p1', gender: 'male', birthDate: '1960-05-01' },
-      conditions: bundleOf({ resourceType: 'Condition', id: 'cirr', subject: { reference: 'Patient/p1' }, code: { coding: [{ system: 'http://snomed.info/sct', code: '19943007' }] } }),
-      observations: bundleOf(...observations),
-    },
-  });
-}
-
 function policyFile(policy: object): string {
   const file = join(tempDir('hcc-cds-governance-'), 'site-policy.json');
   writeFileSync(file, JSON.stringify(policy));
