@@ -2,11 +2,13 @@
  * Governance wired into the service, through real HTTP (issue 13 "Done when"): silent and off rules, all-silent
  * answers, snooze after override (days, a new AFP, order-hook cards never), the log rows and the cards metric.
  */
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import type { Card } from '../../src/cds-hooks/types.js';
-import type { CardOutcome } from '../../src/store/types.js';
+import { StoreUnavailableError, type CardOutcome } from '../../src/store/types.js';
+import { signToken, testKey, writeClientsFile, type TestKey } from '../auth/jwt-helpers.js';
 import { tempDir, testService } from '../helpers/service.js';
 import { afpObservation as afp, orderSelectRequest, overduePatientView as patientView } from '../helpers/requests.js';
 
@@ -137,5 +139,81 @@ describe('snooze after override through HTTP', () => {
     expect(rules(await call(patientView()))).toEqual(['AFP-ELEVATED']);
     const newAfp = [afp('afp-1', 35, '2026-05-20'), afp('afp-2', 41, new Date(clock.now).toISOString().slice(0, 10))];
     expect(rules(await call(patientView(newAfp)))).toEqual(['SURV-OVERDUE', 'AFP-ELEVATED']);
+  });
+});
+
+describe('the client, the admin routes and a log that cannot be written', () => {
+  const ISS = 'https://ehr.hospital.example';
+  const PUBLIC_BASE = 'https://cds.hospital.example';
+  const ADMIN_TOKEN = 'pipeline-admin-token-0123456789abcdef';
+  let key: TestKey;
+  let service: Service;
+  const token = (path: string, tenant?: string) => signToken(key, { iss: ISS, aud: PUBLIC_BASE + path, ...(tenant ? { tenant } : {}) });
+  const today = () => new Date().toISOString().slice(0, 10);
+  const body = () => patientView([afp('afp-1', 35, today())], randomUUID());
+
+  beforeAll(async () => {
+    key = await testKey('ES384', 'ehr-key');
+    const policy = policyFile({ ruleModes: { 'AFP-ELEVATED': { default: 'active', issuers: { [ISS]: 'silent' } } } });
+    service = await testService({ SITE_POLICY_FILE: policy, CDS_CLIENTS_FILE: writeClientsFile({ clients: [{ iss: ISS, jwks: { keys: [key.publicJwk] } }] }), PUBLIC_BASE_URL: PUBLIC_BASE, ADMIN_TOKEN });
+  });
+  afterAll(async () => {
+    await service.close();
+  });
+
+  it('the authenticated iss narrows the rule mode and reaches the log with the tenant', async () => {
+    const res = await request(service.app).post('/cds-services/hcc-patient-view').set('Authorization', `Bearer ${await token('/cds-services/hcc-patient-view', 'ward-7')}`).send(body()).expect(200);
+    expect(rules(res.body.cards)).toEqual(['SURV-OVERDUE']);
+    const rows = await logged(service);
+    expect(rows.map((row) => [row.ruleId, row.mode, row.iss, row.tenant]).sort()).toEqual([
+      ['AFP-ELEVATED', 'silent', ISS, 'ward-7'],
+      ['SURV-OVERDUE', 'shown', ISS, 'ward-7'],
+    ]);
+  });
+
+  it('an authenticated call whose log cannot be written is a 503, never the cards unlogged', async () => {
+    const { cardLog } = service.store;
+    const record = cardLog.record;
+    cardLog.record = async () => {
+      throw new StoreUnavailableError('card log', 'test');
+    };
+    try {
+      const res = await request(service.app).post('/cds-services/hcc-patient-view').set('Authorization', `Bearer ${await token('/cds-services/hcc-patient-view')}`).send(body()).expect(503);
+      expect(res.body.resourceType).toBe('OperationOutcome');
+      expect(res.body.issue[0].code).toBe('transient');
+    } finally {
+      cardLog.record = record;
+    }
+  });
+
+  it('the admin routes: their own credential, no CORS, 405 / 404 for what they do not serve', async () => {
+    const report = await request(service.app).get('/admin/reports/rules').set('Origin', 'https://elsewhere.example').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
+    expect(report.headers['access-control-allow-origin']).toBeUndefined();
+    expect(report.body.rules.map((row: { ruleId: string }) => row.ruleId)).toEqual(expect.arrayContaining(['SURV-OVERDUE', 'AFP-ELEVATED']));
+    const jwt = await request(service.app).get('/admin/reports/rules').set('Authorization', `Bearer ${await token('/admin/reports/rules')}`).expect(401);
+    expect(jwt.body.resourceType).toBe('OperationOutcome');
+    const preflight = await request(service.app).options('/admin/reports/rules').set('Origin', 'https://elsewhere.example').set('Access-Control-Request-Method', 'GET');
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    const post = await request(service.app).post('/admin').set('Origin', 'https://elsewhere.example').expect(405);
+    expect(post.headers.allow).toBe('GET');
+    expect(post.headers['access-control-allow-origin']).toBeUndefined();
+    expect((await request(service.app).get('/admin/nothing').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(404)).headers['access-control-allow-origin']).toBeUndefined();
+    // The CDS routes keep their CORS.
+    expect((await request(service.app).get('/healthz').set('Origin', 'https://elsewhere.example')).headers['access-control-allow-origin']).toBe('*');
+  });
+
+  it('without authentication the cards are answered when the log cannot be written; the failure is counted', async () => {
+    const open = await testService({});
+    const { cardLog } = open.store;
+    cardLog.record = async () => {
+      throw new StoreUnavailableError('card log', 'test');
+    };
+    try {
+      const res = await request(open.app).post('/cds-services/hcc-patient-view').send(body()).expect(200);
+      expect(rules(res.body.cards)).toEqual(['SURV-OVERDUE', 'AFP-ELEVATED']);
+      expect((await request(open.app).get('/metrics').expect(200)).text).toMatch(/^hcc_cds_card_log_failures_total 2$/m);
+    } finally {
+      await open.close();
+    }
   });
 });
