@@ -186,6 +186,25 @@ describe('the client, the admin routes and a log that cannot be written', () => 
     }
   });
 
+  it('the report counts an accepted suggestion by its label', async () => {
+    const accepted = async (): Promise<void> => {
+      const res = await request(service.app).post('/cds-services/hcc-patient-view').set('Authorization', `Bearer ${await token('/cds-services/hcc-patient-view')}`).send(body()).expect(200);
+      const overdue = (res.body.cards as Card[]).find((card) => card.source.topic.code === 'SURV-OVERDUE')!;
+      const suggestion = overdue.suggestions![0]!;
+      await request(service.app)
+        .post('/cds-services/hcc-patient-view/feedback')
+        .set('Authorization', `Bearer ${await token('/cds-services/hcc-patient-view/feedback')}`)
+        .send({ feedback: [{ card: overdue.uuid, outcome: 'accepted', acceptedSuggestions: [{ id: suggestion.uuid }], outcomeTimestamp: new Date().toISOString() }] })
+        .expect(200, {});
+      expect(suggestion.label).toBe('Order Liver ultrasound');
+    };
+    await accepted();
+    await accepted();
+    const report = await request(service.app).get('/admin/reports/rules').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
+    const row = report.body.rules.find((entry: { ruleId: string; mode: string }) => entry.ruleId === 'SURV-OVERDUE' && entry.mode === 'shown');
+    expect(row.acceptedSuggestions).toEqual([{ label: 'Order Liver ultrasound', count: 2 }]);
+  });
+
   it('the admin routes: their own credential, no CORS, 405 / 404 for what they do not serve', async () => {
     const report = await request(service.app).get('/admin/reports/rules').set('Origin', 'https://elsewhere.example').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
     expect(report.headers['access-control-allow-origin']).toBeUndefined();
