@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type express from 'express';
 import type { Registry } from 'prom-client';
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { calendarDate } from './common/calendar.js';
@@ -139,10 +140,13 @@ export async function composeDeps(config: AppConfig, logger: Logger, options: Co
 
 /** The go-live policy's start-up lines (what is not active, the pseudonym key, the admin credential) and the facade. */
 function composeGovernance(config: AppConfig, logger: Logger, parts: { modes: RuleModes; store: Store; now: () => Date }): Governance {
-  for (const line of parts.modes.describeNotActive()) logger.warn({ rule: line }, `rule not active: ${line}`);
-  for (const line of pseudonymKeyWarnings(config)) logger.warn(line);
-  if (!config.adminToken) {
-    logger.warn(`ADMIN_TOKEN is not set: the governance report (/admin) ${config.production ? 'answers 404' : 'answers 401 to every request'}`);
+  // Under WEB_CONCURRENCY every worker composes the service; the first one says it for all.
+  if (!cluster.isWorker || cluster.worker?.id === 1) {
+    for (const line of parts.modes.describeNotActive()) logger.warn({ rule: line }, `rule not active: ${line}`);
+    for (const line of pseudonymKeyWarnings(config)) logger.warn(line);
+    if (!config.adminToken) {
+      logger.warn(`ADMIN_TOKEN is not set: the governance report (/admin) ${config.production ? 'answers 404' : 'answers 401 to every request'}`);
+    }
   }
   return new Governance({
     modes: parts.modes,
