@@ -25,7 +25,7 @@ export interface StageRow {
   cards: number;
 }
 
-const STAGES = ['JSON.parse (body parser)', 'depth check', 'schema validation', 'resolve prefetch', 'build PatientRecord', 'evaluate rules', 'render cards', 'JSON.stringify (response)'] as const;
+const STAGES = ['JSON.parse (body parser)', 'depth check', 'schema validation', 'resolve prefetch', 'build PatientRecord', 'evaluate rules', 'render cards', 'governance: modes, snoozes, issued-card log write', 'JSON.stringify (response)'] as const;
 
 export async function measureStages(iterations: number): Promise<StageRow[]> {
   const config = loadConfig({ ...process.env, PORT: '0', PREVIEW_ENABLED: 'false', FEEDBACK_DB: ':memory:' });
@@ -60,12 +60,16 @@ export async function measureStages(iterations: number): Promise<StageRow[]> {
       marks.push(performance.now());
       const rendered = findings.map((finding) => buildCard(deps.knowledge.render(finding, input)));
       marks.push(performance.now());
-      const response = JSON.stringify({ cards: rendered });
+      const identity = { serviceId: matched.id, hook: matched.hook, hookInstance: request.hookInstance, patientId: request.context.patientId };
+      const { returned, rows: logRows } = await deps.governance!.decide(identity, rendered, findings);
+      await deps.cardLog!.record(logRows);
+      marks.push(performance.now());
+      const response = JSON.stringify({ cards: returned });
       marks.push(performance.now());
       if (!record) return;
       for (let i = 0; i < STAGES.length; i += 1) spent[i]! += marks[i + 1]! - marks[i]!;
       responseBytes = response.length;
-      cards = rendered.length;
+      cards = returned.length;
     };
     for (let i = 0; i < Math.min(iterations, 500); i += 1) await once(false);
     for (let i = 0; i < iterations; i += 1) await once(true);

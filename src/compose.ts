@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type express from 'express';
 import type { Registry } from 'prom-client';
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { calendarDate } from './common/calendar.js';
@@ -18,7 +19,14 @@ import type { ClientAuthenticator } from './auth/client-auth.js';
 import { Metrics } from './common/metrics.js';
 import { ConsensusKnowledgeBase } from './knowledge/engine.js';
 import { loadRuleCatalog } from './rule-files.js';
-import { loadSettings } from './site-files.js';
+import { loadSitePolicy } from './site-files.js';
+import { loadClientsFile } from './auth/clients-file.js';
+import { adminRoutes } from './governance/admin-routes.js';
+import { Governance } from './governance/governance.js';
+import { patientPseudonymizer, pseudonymKeyWarnings } from './governance/pseudonym.js';
+import { startRetention } from './governance/retention.js';
+import { RuleModes } from './governance/rule-modes.js';
+import { reasonOf } from './store/guard.js';
 import { openStore } from './store/open-store.js';
 import { Readiness } from './store/readiness.js';
 import type { FeedbackRepository, Store } from './store/types.js';
@@ -49,17 +57,28 @@ export interface ComposedService {
 export async function composeDeps(config: AppConfig, logger: Logger, options: ComposeOptions = {}): Promise<AppDeps> {
   const validators = compileValidators();
   // Settings and site policy: read and schema-checked once; a bad SITE_POLICY_FILE stops start-up naming the field.
-  const settings = loadSettings(config.sitePolicyFile);
+  const sitePolicy = loadSitePolicy(config.sitePolicyFile);
+  const { settings } = sitePolicy;
   // Value sets first: the prefetch templates ask for their codes, site codes included ({{valueset:...}}).
   const valueSets = loadValueSets(config.valueSetFile);
   const registry = loadServiceRegistry(config.hooksDir, validators, valueSets.searchQueries(), { orderHookPrefetch: config.orderHookPrefetch });
+  const catalog = await loadRuleCatalog();
+  // Rule modes and snoozes name rules, services and clients: a typo stops start-up rather than never matching.
+  const modes = new RuleModes(
+    sitePolicy.governance({
+      rules: catalog,
+      serviceIds: [...new Set(registry.services.map((service) => service.id))],
+      ...(config.cdsClientsFile ? { issuers: loadClientsFile(config.cdsClientsFile).clients.map((client) => client.iss) } : {}),
+    }),
+  );
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics });
   // The store before the authenticator: the JWT replay cache lives in it (shared when DATABASE_URL is set).
   const store = await openStore(config, { logger, registry: metrics.registry, now: options.authOptions?.now });
   const auth = options.auth ?? (await createClientAuthenticator(config, { metrics, logger }, { replayStore: store.replay, ...options.authOptions }));
   const dataSettings = createDataSettings({ afpNgPerIu: settings.afpNgPerIu });
-  const knowledge = new ConsensusKnowledgeBase(await loadRuleCatalog(), settings);
+  const knowledge = new ConsensusKnowledgeBase(catalog, settings);
   const now = options.now ?? (() => new Date());
+  const governance = composeGovernance(config, logger, { modes, store, now });
 
   const deps: AppDeps = {
     config,
@@ -85,6 +104,21 @@ export async function composeDeps(config: AppConfig, logger: Logger, options: Co
     maxSelections: config.maxSelections,
     maxBundleEntries: config.maxBundleEntries,
     feedback: store.feedback,
+    governance,
+    cardLog: store.cardLog,
+    onCardLogFailure: (error, rows) => {
+      metrics.cardLogFailures.inc(rows);
+      logger.error({ rows, err: reasonOf(error) }, 'issued-card log not written (store unavailable); the unauthenticated hook call was answered anyway');
+    },
+    adminRoutes: adminRoutes({
+      store,
+      adminToken: config.adminToken,
+      production: config.production,
+      timeZone: config.timeZone,
+      logger,
+      now,
+      rulePosition: (id) => catalog.position(id),
+    }),
     store,
     readiness: new Readiness(store),
     metricsText: options.metricsText ? () => options.metricsText!(metrics.registry) : undefined,
@@ -104,9 +138,32 @@ export async function composeDeps(config: AppConfig, logger: Logger, options: Co
   return deps;
 }
 
+/** The go-live policy's start-up lines (what is not active, the pseudonym key, the admin credential) and the facade. */
+function composeGovernance(config: AppConfig, logger: Logger, parts: { modes: RuleModes; store: Store; now: () => Date }): Governance {
+  // Under WEB_CONCURRENCY every worker composes the service; the first one says it for all.
+  if (!cluster.isWorker || cluster.worker?.id === 1) {
+    for (const line of parts.modes.describeNotActive()) logger.warn({ rule: line }, `rule not active: ${line}`);
+    for (const line of pseudonymKeyWarnings(config)) logger.warn(line);
+    if (!config.adminToken) {
+      logger.warn(`ADMIN_TOKEN is not set: the governance report (/admin) ${config.production ? 'answers 404' : 'answers 401 to every request'}`);
+    }
+  }
+  return new Governance({
+    modes: parts.modes,
+    pseudonymize: patientPseudonymizer(config.patientPseudonymKey),
+    snoozes: parts.store.snoozes,
+    cardLog: parts.store.cardLog,
+    timeZone: config.timeZone,
+    now: parts.now,
+    // The card is shown: never hidden because the store could not say whether it is snoozed.
+    onSnoozeLookupFailure: (error) => logger.warn({ err: reasonOf(error) }, 'snooze lookup failed; the cards are shown'),
+  });
+}
+
 export async function composeService(config: AppConfig, logger: Logger, options: ComposeOptions = {}): Promise<ComposedService> {
   const deps = await composeDeps(config, logger, options);
   const app = createApp(deps);
+  const retention = startRetention({ store: deps.store, retentionDays: config.cardLogRetentionDays, logger, now: options.now });
   return {
     app,
     feedback: deps.feedback,
@@ -114,6 +171,8 @@ export async function composeService(config: AppConfig, logger: Logger, options:
     readiness: deps.readiness,
     metrics: deps.metrics,
     close: async () => {
+      retention.stop();
+      await retention.first;
       deps.resolver.close?.();
       await deps.store.close();
     },

@@ -70,6 +70,8 @@ export interface AppConfig {
   adminToken?: string;
   /** ORDER_HOOK_PREFETCH: `none` publishes the order services without prefetch (data over fhirServer, TACE orders only). */
   orderHookPrefetch: OrderHookPrefetch;
+  /** Days an issued-card log row is kept before the hourly purge deletes it; 0 = kept forever. */
+  cardLogRetentionDays: number;
 }
 
 export type OrderHookPrefetch = 'full' | 'none';
@@ -194,5 +196,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     patientPseudonymKeySource: patientPseudonymKey === undefined ? 'development-default' : 'env',
     adminToken: env.ADMIN_TOKEN?.trim() || undefined,
     orderHookPrefetch,
+    cardLogRetentionDays: intVar(env, 'CARD_LOG_RETENTION_DAYS', 400, 0),
   };
 }

@@ -55,7 +55,8 @@ export function previewRoutes(deps: HookCallDeps): (app: express.Express) => voi
       if (!service) throw invalid('unknown hook; use patient-view, order-select or order-sign', ['hook']);
       const bundle = loadFixture(entry.file, deps.today());
       const request = fixtureHookRequest(entry, service.hook, service.prefetch, bundle);
-      const result = await handleHookCall(service.id, request, deps);
+      // Every rule, every card, nothing logged: the preview shows what the rules say, not what a site has switched on.
+      const result = await handleHookCall(service.id, request, { ...deps, governance: undefined, cardLog: undefined });
       const cards: PreviewCard[] = orderCards(result.cards).map((card) => (card.detail ? { ...card, detailHtml: renderMarkdown(card.detail) } : card));
       res.json({ serviceId: service.id, hook: service.hook, patientId: entry.patientId, cards });
     });

@@ -11,7 +11,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { StartupError } from '../common/startup.js';
-import type { ClientAuthenticator } from './client-auth.js';
+import type { AuthenticatedClient, ClientAuthenticator } from './client-auth.js';
 import type { Metrics } from '../common/metrics.js';
 import { unauthorized } from '../common/outcomes.js';
 import { collapseRepeatedSlashes } from '../common/repeated-slashes.js';
@@ -128,9 +128,9 @@ export class JwtClientAuthenticator implements ClientAuthenticator {
     }
   }
 
-  async authenticate(req: Request, audience: string): Promise<void> {
+  async authenticate(req: Request, audience: string): Promise<AuthenticatedClient> {
     try {
-      await this.verify(req.headers.authorization, audience);
+      return await this.verify(req.headers.authorization, audience);
     } catch (error) {
       // The replay store could not be asked (a 503 StoreUnavailableError): refused, but not the client's fault.
       if (error instanceof StoreUnavailableError) throw error;
@@ -141,7 +141,7 @@ export class JwtClientAuthenticator implements ClientAuthenticator {
     }
   }
 
-  private async verify(header: string | undefined, audience: string): Promise<void> {
+  private async verify(header: string | undefined, audience: string): Promise<AuthenticatedClient> {
     if (header === undefined || header.trim() === '') throw new AuthFailure('missing-token');
     if (header.length > MAX_TOKEN_CHARS) throw new AuthFailure('malformed-token');
     const token = BEARER.exec(header)?.[1];
@@ -200,6 +200,8 @@ export class JwtClientAuthenticator implements ClientAuthenticator {
       this.metrics?.replayOverQuota.inc({ issuer: iss });
       throw new AuthFailure('replay-quota-exceeded');
     }
+    const tenant = verified.tenant;
+    return typeof tenant === 'string' && tenant !== '' ? { iss, tenant: tenant.slice(0, 256) } : { iss };
   }
 
   private checkClaims(claims: JWTPayload, audience: string, client: TrustedClient): void {

@@ -15,6 +15,8 @@ export interface FeedbackDeps {
   feedback: FeedbackRepository;
   /** Most items in one batch (MAX_FEEDBACK_ITEMS). */
   maxFeedbackItems: number;
+  /** Snooze after override (src/governance/governance.ts), once the batch is committed. */
+  governance?: { snoozeAfterFeedback(items: readonly FeedbackItem[]): Promise<unknown> };
 }
 
 function knownService(serviceId: string, deps: FeedbackDeps): void {
@@ -29,7 +31,10 @@ export async function receiveFeedback(serviceId: string, body: unknown, deps: Fe
   if (!deps.validators.feedback(body)) throw schemaViolation(deps.validators.feedback, '');
   const items = (body as { feedback: FeedbackItem[] }).feedback;
   // Answered only after the commit; a store that cannot commit is a 503 (StoreUnavailableError), never a 200.
-  return { items, added: await deps.feedback.add(serviceId, items) };
+  const added = await deps.feedback.add(serviceId, items);
+  // After the commit: a failure here is a 503 too; the client's retry stores nothing twice and puts the snooze.
+  await deps.governance?.snoozeAfterFeedback(items);
+  return { items, added };
 }
 
 /** The items stored for a service, oldest first, as they were sent. */

@@ -1,5 +1,7 @@
 /** One hook call, top-down: validate -> which service -> TACE scope -> resolve prefetch -> record -> rules -> cards. */
 import type { Logger } from 'pino';
+import type { Governance } from '../governance/governance.js';
+import type { CardLogRepository, IssuedCard } from '../store/types.js';
 import { invalid, notFound, OutcomeError, tooCostly } from '../common/outcomes.js';
 import type { CodeRef, PatientRecord } from '../record/record.js';
 import type { RecordSource } from '../fhir/build-record.js';
@@ -20,9 +22,13 @@ export interface RecordBuilder {
 
 /** The clinical knowledge: pure functions of (record, orders, today, settings). */
 export interface KnowledgeBase {
-  evaluate(groups: readonly RuleGroup[], input: EvaluationInput): Finding[];
+  /** `off`: rule ids not to evaluate for this call. */
+  evaluate(groups: readonly RuleGroup[], input: EvaluationInput, off?: ReadonlySet<string>): Finding[];
   render(finding: Finding, input: EvaluationInput): CardInput;
 }
+
+/** The go-live policy (src/governance/governance.ts): which rules run, which cards are returned, the log rows. */
+export type CardGovernance = Pick<Governance, 'offRuleIds' | 'decide'>;
 
 export interface HookCallDeps {
   registry: ServiceRegistry;
@@ -41,10 +47,19 @@ export interface HookCallDeps {
   /** Most `entry` items accepted in one prefetch Bundle (MAX_BUNDLE_ENTRIES); 10 000 when not given. */
   maxBundleEntries?: number;
   logger: Logger;
+  /** Absent (tools, benchmarks): every rule active, every card returned, no log rows. */
+  governance?: CardGovernance;
+  /** Where the rows go, committed before the answer (as durable as feedback). Absent: not recorded. */
+  cardLog?: Pick<CardLogRepository, 'record'>;
+  /** The log could not be written for an unauthenticated call, which is answered anyway (see `recordRows`). */
+  onCardLogFailure?: (error: unknown, rows: number) => void;
 }
 
 export interface HookCallResult {
+  /** The cards to answer with (mode `shown`). */
   cards: Card[];
+  /** The issued-card log rows of every card decided on (shown, silent, snoozed), for `cardLog.record`. */
+  rows: IssuedCard[];
   fhirRequests: number;
 }
 
@@ -123,7 +138,8 @@ async function resolveWithin(deps: HookCallDeps, service: ServiceDefinition, req
   }
 }
 
-export async function handleHookCall(serviceId: string, body: unknown, deps: HookCallDeps): Promise<HookCallResult> {
+/** `client`: the authenticated caller (absent when authentication is off); rule modes and the log rows use it. */
+export async function handleHookCall(serviceId: string, body: unknown, deps: HookCallDeps, client?: { iss: string; tenant?: string }): Promise<HookCallResult> {
   const services = deps.registry.find(serviceId);
   if (!services) throw notFound(`no CDS service with id "${serviceId}"`);
   const { request, service } = validateHookRequest(body, services, deps.validators, deps);
@@ -133,11 +149,35 @@ export async function handleHookCall(serviceId: string, body: unknown, deps: Hoo
   const { patientId } = request.context;
   const taceOrders = taceOrdersInScope(hook, request.context, deps.isTaceOrderCode);
   // Nothing of ours applies (an order hook without a TACE order in scope): no patient data needs to be read.
-  if (applicableGroups(service.ruleGroups, hook, taceOrders.length).length === 0) return { cards: [], fhirRequests: 0 };
+  if (applicableGroups(service.ruleGroups, hook, taceOrders.length).length === 0) return { cards: [], rows: [], fhirRequests: 0 };
 
   const data = await resolveWithin(deps, service, request);
   const record = deps.records.build(data, { today: deps.today(), patientId, ...(typeof request.fhirServer === 'string' ? { fhirServer: request.fhirServer } : {}) });
   const input: EvaluationInput = { hook, record, taceOrders, patientId };
-  const findings = deps.knowledge.evaluate(service.ruleGroups, input);
-  return { cards: findings.map((finding) => buildCard(deps.knowledge.render(finding, input))), fhirRequests: data.fhirRequests };
+  const { governance } = deps;
+  const findings = deps.knowledge.evaluate(service.ruleGroups, input, governance?.offRuleIds(serviceId, client?.iss));
+  // Silent and snoozed cards are rendered like shown ones (the same path, the same cost, the same fingerprint).
+  const cards = findings.map((finding) => buildCard(deps.knowledge.render(finding, input)));
+  if (!governance) return { cards, rows: [], fhirRequests: data.fhirRequests };
+  const identity = { serviceId, hook, hookInstance: request.hookInstance, patientId, ...(client ? { iss: client.iss, ...(client.tenant !== undefined ? { tenant: client.tenant } : {}) } : {}) };
+  const { returned, rows } = await governance.decide(identity, cards, findings);
+  await recordRows(rows, deps, client !== undefined);
+  return { cards: returned, rows, fhirRequests: data.fhirRequests };
+}
+
+/**
+ * The rows are committed before the cards are returned. An authenticated call whose log cannot be written is a 503
+ * (StoreUnavailableError), like feedback: with authentication on, the store already answered the replay check. With
+ * authentication off (no CDS_CLIENTS_FILE: development, the Sandbox) the store is not otherwise needed by a hook
+ * call, so the cards are returned and the failure is logged and counted: a clinician is never denied a card because
+ * an audit log is down.
+ */
+async function recordRows(rows: IssuedCard[], deps: HookCallDeps, authenticated: boolean): Promise<void> {
+  if (rows.length === 0 || !deps.cardLog) return;
+  try {
+    await deps.cardLog.record(rows);
+  } catch (error) {
+    if (authenticated) throw error;
+    deps.onCardLogFailure?.(error, rows.length);
+  }
 }

@@ -21,8 +21,8 @@ export class Metrics {
 
   readonly cards = new Counter({
     name: 'hcc_cds_cards_total',
-    help: 'Cards returned, by rule id and indicator',
-    labelNames: ['service', 'rule_id', 'indicator'] as const,
+    help: 'Cards decided on, by rule id, indicator and mode (shown = returned, silent, snoozed)',
+    labelNames: ['service', 'rule_id', 'indicator', 'mode'] as const,
     registers: [this.registry],
   });
 
@@ -70,6 +70,13 @@ export class Metrics {
     registers: [this.registry],
     // Workers sharing a replay store each see the same count: across workers the largest, not the sum.
     aggregator: 'max',
+  });
+
+  /** Alert on any increase: hook calls without authentication were answered while the issued-card log could not be written. */
+  readonly cardLogFailures = new Counter({
+    name: 'hcc_cds_card_log_failures_total',
+    help: 'Issued-card log rows not written (store unavailable) for unauthenticated hook calls that were answered anyway',
+    registers: [this.registry],
   });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {

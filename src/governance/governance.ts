@@ -98,6 +98,7 @@ export class Governance {
         issuedAt,
         patientPseudonym,
         fingerprint,
+        ...(card.suggestions?.length ? { suggestions: card.suggestions.map(({ uuid, label }) => ({ uuid, label })) } : {}),
       });
     }
     return { returned, rows };

@@ -12,7 +12,7 @@ export function reasonsText(reasons: readonly OverrideReasonCount[]): string {
 }
 
 const indicatorsText = (indicators: Record<string, number>): string => Object.entries(indicators).map(([indicator, n]) => `${indicator} = ${n}`).join('; ');
-const suggestionsText = (row: RuleReportRow): string => row.acceptedSuggestions.map((s) => `${s.id} = ${s.count}`).join('; ');
+const suggestionsText = (row: RuleReportRow): string => row.acceptedSuggestions.map((s) => `${s.label ?? s.id} = ${s.count}`).join('; ');
 
 /**
  * One CSV field: quoted when it holds a comma, quote or line break (RFC 4180). Text a spreadsheet would run as a

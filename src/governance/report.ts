@@ -14,9 +14,13 @@ export interface OverrideReasonCount {
   count: number;
 }
 
+/**
+ * Accepted suggestions: by `label` when the logged card had a suggestion of the accepted uuid (a card's suggestion
+ * uuids are new on every card, so only the label adds up); else by the `id` the feedback named.
+ */
 export interface SuggestionCount {
-  /** The accepted suggestion as the feedback named it (its `id`, the suggestion's uuid). */
-  id: string;
+  label?: string;
+  id?: string;
   count: number;
 }
 
@@ -108,10 +112,13 @@ function count(tally: RowTally, card: CardOutcome): void {
   }
   if (latest.outcome === 'accepted') {
     row.accepted += 1;
-    for (const id of new Set(latest.acceptedSuggestionIds)) {
-      const entry = tally.suggestions.get(id) ?? { id, count: 0 };
+    const labels = new Map((card.suggestions ?? []).map((suggestion) => [suggestion.uuid, suggestion.label]));
+    const named = new Set(latest.acceptedSuggestionIds.map((id) => (labels.has(id) ? JSON.stringify(['label', labels.get(id)]) : JSON.stringify(['id', id]))));
+    for (const key of named) {
+      const [kind, name] = JSON.parse(key) as ['label' | 'id', string];
+      const entry = tally.suggestions.get(key) ?? (kind === 'label' ? { label: name, count: 0 } : { id: name, count: 0 });
       entry.count += 1;
-      tally.suggestions.set(id, entry);
+      tally.suggestions.set(key, entry);
     }
     return;
   }
@@ -134,7 +141,7 @@ function finish({ row, reasons, suggestions }: RowTally): RuleReportRow {
   row.overrideRate = answered === 0 ? null : row.overridden / answered;
   row.feedbackCoverage = ratio(answered, row.issued);
   row.overrideReasons = mostFrequentFirst(reasons.values(), (r) => `${r.system ?? ''}|${r.code ?? ''}`);
-  row.acceptedSuggestions = mostFrequentFirst(suggestions.values(), (s) => s.id);
+  row.acceptedSuggestions = mostFrequentFirst(suggestions.values(), (s) => s.label ?? s.id ?? '');
   return row;
 }
 

@@ -3,11 +3,11 @@ import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import type { ClientAuthenticator } from '../auth/client-auth.js';
+import type { AuthenticatedClient, ClientAuthenticator } from '../auth/client-auth.js';
 import type { Metrics } from '../common/metrics.js';
 import type { AppConfig } from '../config.js';
-import { listFeedback, receiveFeedback } from '../cds-hooks/feedback.js';
-import { handleHookCall, type HookCallDeps } from '../cds-hooks/hook-call.js';
+import { listFeedback, receiveFeedback, type FeedbackDeps } from '../cds-hooks/feedback.js';
+import { handleHookCall, type CardGovernance, type HookCallDeps } from '../cds-hooks/hook-call.js';
 import { errorHandler, unmatchedRoute } from './error-handler.js';
 import { jsonBody } from './json-body.js';
 import { operationOutcome } from './operation-outcome.js';
@@ -27,9 +27,15 @@ export interface AppDeps extends HookCallDeps {
   metrics: Metrics;
   auth: ClientAuthenticator;
   logger: Logger;
+  /** Rule modes, the issued-card log rows and snooze after override (src/governance/governance.ts). */
+  governance?: CardGovernance & NonNullable<FeedbackDeps['governance']>;
+  /** The governance admin router (src/governance/admin-routes.ts), mounted before CORS and client authentication. */
+  adminRoutes?: express.Router;
   /** Extra routes mounted before the 404 handler (e.g. the development card preview). */
   extraRoutes?: (app: express.Express) => void;
 }
+
+const isAdminPath = (path: string): boolean => path === '/admin' || path.startsWith('/admin/');
 
 export function createApp(deps: AppDeps): express.Express {
   const { config, metrics, logger } = deps;
@@ -46,6 +52,9 @@ export function createApp(deps: AppDeps): express.Express {
       crossOriginResourcePolicy: { policy: 'cross-origin' },
     }),
   );
+  // The admin endpoints (contract §7), before CORS: a browser page of another origin never reads them; their own
+  // bearer credential (ADMIN_TOKEN), never a CDS client's JWT. What they do not serve under /admin is a 404 / 405 here.
+  if (deps.adminRoutes) app.use(deps.adminRoutes, (req, res, next) => (isAdminPath(req.path) ? unmatchedRoute(req, res) : next()));
   // CDS clients (the Sandbox, EHR web views) call from browsers: preflight on every route, without authentication.
   app.use(
     cors({
@@ -61,7 +70,7 @@ export function createApp(deps: AppDeps): express.Express {
     notes(res).route = route;
     // Only known ids become a metrics label: arbitrary ids from callers would grow the label set without bound.
     if (req.params.id) notes(res).service = deps.registry.find(String(req.params.id)) ? String(req.params.id) : '(unknown)';
-    await deps.auth.authenticate(req, `${config.publicBaseUrl}${req.path}`);
+    res.locals.client = await deps.auth.authenticate(req, `${config.publicBaseUrl}${req.path}`);
     next();
   };
 
@@ -97,10 +106,10 @@ export function createApp(deps: AppDeps): express.Express {
       if (typeof body.hook === 'string') note.hook = body.hook.slice(0, 64);
       if (typeof body.hookInstance === 'string') note.hookInstance = body.hookInstance.slice(0, 128);
     }
-    const result = await handleHookCall(id, req.body, deps);
+    const result = await handleHookCall(id, req.body, deps, res.locals.client as AuthenticatedClient | undefined);
     note.ruleIds = result.cards.map((card) => card.source.topic.code);
     note.fhirRequests = result.fhirRequests;
-    for (const card of result.cards) metrics.cards.inc({ service: id, rule_id: card.source.topic.code, indicator: card.indicator });
+    for (const row of result.rows) metrics.cards.inc({ service: id, rule_id: row.ruleId, indicator: row.indicator, mode: row.mode });
     res.json({ cards: result.cards });
   });
 

@@ -14,6 +14,7 @@ const ALLOWED: readonly [RegExp, string][] = [
   [/^\/cds-services\/[^/]+\/feedback\/?$/, 'GET, POST, OPTIONS'],
   [/^\/cds-services\/[^/]+\/?$/, 'POST, OPTIONS'],
   [/^\/(healthz|readyz|metrics)\/?$/, 'GET'],
+  [/^\/admin(\/reports\/rules)?\/?$/, 'GET'],
 ];
 
 export function unmatchedRoute(req: Request, res: Response): void {

@@ -7,9 +7,11 @@ import { applicableGroups } from './applicability.js';
 import { renderCard } from './render.js';
 import type { RuleCatalog } from './rule-catalog.js';
 import type { RuleContext } from './rules/context.js';
+import type { RuleDefinition } from './rules/rule.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
 import type { CardInput, EvaluationInput, Finding, RuleGroup } from './types.js';
 
+const NONE: ReadonlySet<string> = new Set();
 const INDICATOR_RANK: Record<Indicator, number> = { critical: 0, warning: 1, info: 2 };
 
 export class ConsensusKnowledgeBase {
@@ -28,16 +30,20 @@ export class ConsensusKnowledgeBase {
     return [...findings].sort((a, b) => INDICATOR_RANK[a.indicator] - INDICATOR_RANK[b.indicator] || this.catalog.position(a.ruleId) - this.catalog.position(b.ruleId));
   }
 
-  evaluate(groups: readonly RuleGroup[], input: EvaluationInput): Finding[] {
+  /**
+   * `off`: rule ids not to evaluate (their mode is `off` for this call). A rule whose ids are all off is not run; a
+   * rule with several ids drops the findings of its ids that are off, so later rules never see them either.
+   */
+  evaluate(groups: readonly RuleGroup[], input: EvaluationInput, off: ReadonlySet<string> = NONE): Finding[] {
     const ctx: RuleContext = { ...input, settings: this.settings, memo: new Map() };
     const findings: Finding[] = [];
     const applied = applicableGroups(groups, input.hook, input.taceOrders.length);
     const add = (result: Finding | Finding[] | undefined): void => {
-      if (Array.isArray(result)) findings.push(...result);
-      else if (result) findings.push(result);
+      for (const finding of Array.isArray(result) ? result : result ? [result] : []) if (!off.has(finding.ruleId)) findings.push(finding);
     };
-    for (const group of applied) for (const rule of this.catalog.rulesOf(group)) add(rule.evaluate(ctx, findings));
-    if (applied.length > 0) for (const rule of this.catalog.rulesOf('after-all')) add(rule.evaluate(ctx, [...findings]));
+    const runs = (rule: RuleDefinition): boolean => off.size === 0 || Object.keys(rule.catalog).some((id) => !off.has(id));
+    for (const group of applied) for (const rule of this.catalog.rulesOf(group)) if (runs(rule)) add(rule.evaluate(ctx, findings));
+    if (applied.length > 0) for (const rule of this.catalog.rulesOf('after-all')) if (runs(rule)) add(rule.evaluate(ctx, [...findings]));
     return this.sortFindings(findings);
   }
 

@@ -62,6 +62,11 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jwt_replay_by_expiry ON jwt_replay (expires_at_ms);
     `,
   },
+  {
+    version: 2,
+    name: "the logged card's suggestions (JSON [{uuid, label}]) for the report's accepted suggestions by label",
+    sql: 'ALTER TABLE card_log ADD COLUMN suggestions text',
+  },
 ];
 
 /** Any constant works; this one is hcc-cds's, so another application's advisory locks in the database never collide. */

@@ -6,7 +6,7 @@ import { dedupDigestOf } from './feedback-items.js';
 import { guarded, reasonOf } from './guard.js';
 import { IssuerQuota } from './issuer-quota.js';
 import { migrate, POSTGRES_MIGRATIONS, type Migration } from './postgres-migrations.js';
-import { cardOfRow, outcomesOfRows } from './sqlite-store.js';
+import { cardOfRow, outcomesOfRows, suggestionsColumn } from './sqlite-store.js';
 import {
   normalizeInstant,
   silentObserver,
@@ -167,6 +167,10 @@ export class PostgresStore implements Store {
       rows.map((row) => normalizeInstant(row.issuedAt, 'issuedAt')),
       rows.map((row) => pgText(row.patientPseudonym)),
       rows.map((row) => pgText(row.fingerprint)),
+      rows.map((row) => {
+        const json = suggestionsColumn(row);
+        return json === null ? null : pgText(json);
+      }),
     ];
     type Row = Parameters<typeof cardOfRow>[0] & { issued_at: Date };
     return {
@@ -175,9 +179,9 @@ export class PostgresStore implements Store {
         const params = columns(rows);
         await this.run('cardLog.record', () =>
           this.pool.query(
-            `INSERT INTO card_log (uuid, service_id, hook, hook_instance, rule_id, indicator, mode, iss, tenant, issued_at, patient_pseudonym, fingerprint)
+            `INSERT INTO card_log (uuid, service_id, hook, hook_instance, rule_id, indicator, mode, iss, tenant, issued_at, patient_pseudonym, fingerprint, suggestions)
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                                  $10::timestamptz[], $11::text[], $12::text[])
+                                  $10::timestamptz[], $11::text[], $12::text[], $13::text[])
              ON CONFLICT (uuid) DO NOTHING`,
             params,
           ),

@@ -13,6 +13,7 @@ import {
   type CardOutcome,
   type FeedbackRepository,
   type IssuedCard,
+  type LoggedSuggestion,
   type Snooze,
   type SnoozeRepository,
   type Store,
@@ -103,6 +104,13 @@ const MIGRATIONS: { version: number; apply(db: Database.Database): void }[] = [
       `);
     },
   },
+  {
+    // The logged card's suggestions (JSON [{uuid, label}], NULL when none): the report counts accepted ones by label.
+    version: 3,
+    apply(db) {
+      db.exec('ALTER TABLE card_log ADD COLUMN suggestions TEXT');
+    },
+  },
 ];
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -158,6 +166,13 @@ interface CardRow {
   issued_at: string;
   patient_pseudonym: string;
   fingerprint: string;
+  /** JSON [{uuid, label}]; NULL when the card had none (and in rows logged before schema version 3). */
+  suggestions: string | null;
+}
+
+/** The suggestions column of both backends: JSON text, or NULL when the card had none. */
+export function suggestionsColumn(card: IssuedCard): string | null {
+  return card.suggestions && card.suggestions.length > 0 ? JSON.stringify(card.suggestions.map(({ uuid, label }) => ({ uuid, label }))) : null;
 }
 
 export function cardOfRow(row: CardRow, issuedAt: string = row.issued_at): IssuedCard {
@@ -174,6 +189,7 @@ export function cardOfRow(row: CardRow, issuedAt: string = row.issued_at): Issue
     issuedAt,
     patientPseudonym: row.patient_pseudonym,
     fingerprint: row.fingerprint,
+    ...(row.suggestions ? { suggestions: JSON.parse(row.suggestions) as LoggedSuggestion[] } : {}),
   };
 }
 
@@ -262,11 +278,11 @@ export class SqliteStore implements Store {
 
   private cardLogRepository(): CardLogRepository {
     const insert = this.db.prepare(
-      `INSERT OR IGNORE INTO card_log (uuid, service_id, hook, hook_instance, rule_id, indicator, mode, iss, tenant, issued_at, patient_pseudonym, fingerprint)
-       VALUES (@uuid, @serviceId, @hook, @hookInstance, @ruleId, @indicator, @mode, @iss, @tenant, @issuedAt, @patientPseudonym, @fingerprint)`,
+      `INSERT OR IGNORE INTO card_log (uuid, service_id, hook, hook_instance, rule_id, indicator, mode, iss, tenant, issued_at, patient_pseudonym, fingerprint, suggestions)
+       VALUES (@uuid, @serviceId, @hook, @hookInstance, @ruleId, @indicator, @mode, @iss, @tenant, @issuedAt, @patientPseudonym, @fingerprint, @suggestions)`,
     );
     const insertAll = this.db.transaction((rows: IssuedCard[]) => {
-      for (const row of rows) insert.run({ ...row, iss: row.iss ?? null, tenant: row.tenant ?? null });
+      for (const row of rows) insert.run({ ...row, iss: row.iss ?? null, tenant: row.tenant ?? null, suggestions: suggestionsColumn(row) });
     });
     const selectOne = this.db.prepare('SELECT * FROM card_log WHERE uuid = ?');
     const selectOutcomes = this.db.prepare(

@@ -45,6 +45,13 @@ export interface IssuedCard {
   issuedAt: string;
   patientPseudonym: string;
   fingerprint: string;
+  /** The card's suggestions (absent when none): feedback names an accepted one by uuid, the report counts it by label. */
+  suggestions?: LoggedSuggestion[];
+}
+
+export interface LoggedSuggestion {
+  uuid: string;
+  label: string;
 }
 
 export interface OverrideReasonCoding {

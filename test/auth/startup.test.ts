@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBuiltServer } from '../helpers/spawn-server.js';
 import { tempDir } from '../helpers/service.js';
@@ -6,11 +7,27 @@ import { signToken, testKey, writeClientsFile } from './jwt-helpers.js';
 /** The built server (dist/src/server.js) as a process: what an operator sees at start-up. */
 describe('start-up with and without CDS_CLIENTS_FILE', () => {
   it('open mode: exactly one warning line says authentication is off', async () => {
-    const server = await startBuiltServer({ FEEDBACK_DB: join(tempDir(), 'fb.sqlite') });
+    // With the governance secrets set: their own warnings are the next test's.
+    const server = await startBuiltServer({ FEEDBACK_DB: join(tempDir(), 'fb.sqlite'), PATIENT_PSEUDONYM_KEY: 'test-pseudonym-key-of-at-least-32-characters', ADMIN_TOKEN: 'test-admin-token' });
     try {
       expect((await fetch(`${server.baseUrl}/cds-services`)).status).toBe(200);
       expect(server.logs.filter((line) => /authentication is OFF/i.test(line))).toHaveLength(1);
       expect(server.logs.filter((line) => line.includes('"level":40'))).toHaveLength(1);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('names every rule that is not active, and warns once each about the development pseudonym key and no ADMIN_TOKEN', async () => {
+    const policy = join(tempDir(), 'policy.json');
+    writeFileSync(policy, JSON.stringify({ ruleModes: { 'AFP-ELEVATED': 'off', 'SURV-OVERDUE': { default: 'silent', services: { 'hcc-patient-view': 'active' } }, 'AFP-HIGH': 'active' } }));
+    const server = await startBuiltServer({ FEEDBACK_DB: join(tempDir(), 'fb.sqlite'), SITE_POLICY_FILE: policy });
+    try {
+      const warnings = server.logs.filter((line) => line.includes('"level":40')).map((line) => (JSON.parse(line) as { msg: string }).msg);
+      expect(warnings.filter((msg) => msg.startsWith('rule not active: '))).toEqual(['rule not active: SURV-OVERDUE: silent (service hcc-patient-view: active)', 'rule not active: AFP-ELEVATED: off']);
+      expect(warnings.filter((msg) => msg.startsWith('PATIENT_PSEUDONYM_KEY is not set'))).toHaveLength(1);
+      expect(warnings.filter((msg) => msg.startsWith('ADMIN_TOKEN is not set'))).toHaveLength(1);
+      expect(warnings).toHaveLength(5);
     } finally {
       await server.stop();
     }

@@ -2,11 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBuiltServer, type RunningServer } from '../helpers/spawn-server.js';
+import { randomUUID as hookInstance } from 'node:crypto';
+import { Registry } from 'prom-client';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/http/logger.js';
+import { openStore } from '../../src/store/open-store.js';
+import { afpObservation, overduePatientView } from '../helpers/requests.js';
 import { tempDir } from '../helpers/service.js';
 
 /**
- * Nothing lost: feedback acknowledged with `200 {}` survives a `kill -9` of the built server (SQLite WAL,
- * synchronous=FULL, the answer sent only after the commit).
+ * Nothing lost: feedback acknowledged with `200 {}`, and the issued-card log of every hook call answered, survive a
+ * `kill -9` of the built server (SQLite WAL, synchronous=FULL, the answer sent only after the commit).
  */
 const FEEDBACK = '/cds-services/hcc-patient-view/feedback';
 
@@ -77,6 +83,46 @@ describe('kill -9 durability', () => {
       expect(cards.slice(0, 30)).toEqual(acknowledged.slice(0, 30));
     } finally {
       expect(await second.stop('SIGTERM')).toBe(0);
+    }
+  });
+
+  it('every card of a hook call answered 200 is in the issued-card log after kill -9', async () => {
+    const db = join(tempDir('hcc-cds-durability-'), 'feedback.sqlite');
+    const server = await startBuiltServer({ FEEDBACK_DB: db });
+    const answered: string[] = [];
+    let killed = false;
+    const call = async (): Promise<void> => {
+      try {
+        const res = await fetch(`${server.baseUrl}/cds-services/hcc-patient-view`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(overduePatientView([afpObservation('afp-1', 35, new Date().toISOString().slice(0, 10))], hookInstance())) });
+        if (res.status !== 200) return;
+        const { cards } = (await res.json()) as { cards: { uuid: string }[] };
+        if (!killed) answered.push(...cards.map((card) => card.uuid));
+      } catch {
+        // connection reset by the kill: not answered
+      }
+    };
+    try {
+      for (let i = 0; i < 10; i += 1) await call();
+      expect(answered).toHaveLength(20);
+      const pending = Array.from({ length: 40 }, call);
+      await Promise.race([Promise.all(pending), new Promise((resolve) => setTimeout(resolve, 15))]);
+      killed = true;
+      server.child.kill('SIGKILL');
+      await server.exited;
+      await Promise.all(pending);
+    } finally {
+      if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+    }
+    expect(server.child.signalCode).toBe('SIGKILL');
+
+    const store = await openStore(loadConfig({ NODE_ENV: 'test', FEEDBACK_DB: db }), { logger: createLogger('silent'), registry: new Registry() });
+    try {
+      const missing: string[] = [];
+      for (const uuid of answered) if (!(await store.cardLog.find(uuid))) missing.push(uuid);
+      expect(missing).toEqual([]);
+      expect((await store.cardLog.find(answered[0]!))?.mode).toBe('shown');
+    } finally {
+      await store.close();
     }
   });
 });

@@ -19,7 +19,7 @@ let rules: RuleCatalog;
 beforeAll(async () => {
   rules = await loadRuleCatalog();
 });
-import { testDatabase, type TestDatabase } from './test-postgres.js';
+import { testDatabase, type TestDatabase } from '../store/postgres-server.js';
 
 const ADMIN_TOKEN = 'admin-secret-for-the-tests-0123456789';
 const PERIOD = '?from=2026-03-02&to=2026-03-04';
@@ -82,7 +82,7 @@ function expectFixtureNumbers(report: GovernanceReport): void {
 describe.each([
   ['SQLite', async (): Promise<{ store: Store; db?: TestDatabase }> => ({ store: await openTestStore({ FEEDBACK_DB: join(tempDir(), 'feedback.sqlite') }) })],
   ['PostgreSQL', async (): Promise<{ store: Store; db?: TestDatabase }> => {
-    const db = await testDatabase();
+    const db = await testDatabase('gov_report');
     return { store: await openTestStore({ DATABASE_URL: db.url }), db };
   }],
 ])('the rule report over %s', (_name, open) => {

@@ -12,7 +12,7 @@ import { reportCsv } from '../../src/governance/report-format.js';
 import { loadRuleCatalog } from '../../src/rule-files.js';
 import { tempDir } from '../helpers/service.js';
 import { openTestStore, seed, TIME_ZONE } from './fixture.js';
-import { testDatabase, type TestDatabase } from './test-postgres.js';
+import { testDatabase, type TestDatabase } from '../store/postgres-server.js';
 
 const run = promisify(execFile);
 const MAIN = join(PACKAGE_ROOT, 'dist', 'src', 'governance', 'report-main.js');
@@ -42,8 +42,8 @@ describe('npm run report', () => {
   beforeAll(async () => {
     const store = await openTestStore({ FEEDBACK_DB: file });
     await seed(store);
-    // In rule-catalog order, as the CLI and the HTTP report give it.
     const catalog = await loadRuleCatalog();
+    // The CLI lists rules in the card order of the rule catalog, as GET /admin/reports/rules does.
     expected = await governanceReport(store.cardLog, { from: '2026-03-02', to: '2026-03-04' }, TIME_ZONE, new Date(), (id) => catalog.position(id));
     await store.close();
   });
@@ -71,7 +71,7 @@ describe('npm run report', () => {
   });
 
   it('reads PostgreSQL when DATABASE_URL is set', async () => {
-    db = await testDatabase();
+    db = await testDatabase('gov_cli');
     const store = await openTestStore({ DATABASE_URL: db.url });
     await seed(store);
     await store.close();

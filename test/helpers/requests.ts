@@ -64,3 +64,28 @@ export function orderSignRequest(overrides: Record<string, unknown> = {}): Recor
     ...overrides,
   };
 }
+
+const searchset = (...resources: object[]) => ({ resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) });
+
+export const afpObservation = (id: string, value: number, date: string) => ({
+  resourceType: 'Observation',
+  id,
+  status: 'final',
+  subject: { reference: 'Patient/p1' },
+  code: { coding: [{ system: 'http://loinc.org', code: '1834-1' }] },
+  effectiveDateTime: date,
+  valueQuantity: { value, unit: 'ng/mL', system: 'http://unitsofmeasure.org', code: 'ng/mL' },
+});
+
+/** Cirrhosis, no liver imaging, an elevated AFP: SURV-OVERDUE and AFP-ELEVATED on patient-view. */
+export function overduePatientView(observations: object[] = [afpObservation('afp-1', 35, '2026-05-20')], hookInstance = 'a2b1f6f2-8d83-4c62-9d1c-8d0b0b1f0a01') {
+  return patientViewRequest({
+    hookInstance,
+    prefetch: {
+      ...nullPrefetch(PATIENT_VIEW_KEYS),
+      patient: { resourceType: 'Patient', id: 'p1', gender: 'male', birthDate: '1960-05-01' },
+      conditions: searchset({ resourceType: 'Condition', id: 'cirr', subject: { reference: 'Patient/p1' }, code: { coding: [{ system: 'http://snomed.info/sct', code: '19943007' }] } }),
+      observations: searchset(...observations),
+    },
+  });
+}

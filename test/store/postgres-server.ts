@@ -224,3 +224,21 @@ export async function dropTestDatabase(server: PostgresServer, url: string): Pro
     await admin.end().catch(() => undefined);
   }
 }
+
+/** One database for one test file, on whatever server answers: its URL, and `drop` (the database, then the server if throwaway). */
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function testDatabase(label: string): Promise<TestDatabase> {
+  const server = await postgresForTests();
+  const url = await createTestDatabase(server, label);
+  return {
+    url,
+    drop: async () => {
+      await dropTestDatabase(server, url);
+      await server.close();
+    },
+  };
+}

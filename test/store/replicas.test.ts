@@ -1,16 +1,20 @@
 /**
  * Two service processes on two ports, one PostgreSQL database (contract §8), through real HTTP with signed JWTs:
  * a token accepted by either is refused by the other; feedback posted to one is listed by the other; `kill -9` of
- * one during a stream of feedback posts loses nothing that was answered 200. And WEB_CONCURRENCY=2 on the embedded
+ * one during a stream of feedback posts loses nothing that was answered 200; the governance report of either counts
+ * the cards both issued. And WEB_CONCURRENCY=2 on the embedded
  * store: the workers of one host share the replay cache in the SQLite file.
  */
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { startBuiltServer, type RunningServer } from '../helpers/spawn-server.js';
+import { afpObservation, overduePatientView } from '../helpers/requests.js';
 import { tempDir } from '../helpers/service.js';
 import { call, feedbackBatch, FEEDBACK, hookBody, PUBLIC_BASE, SERVICE, trustedClient, type Client } from './replica-harness.js';
 import { createTestDatabase, dropTestDatabase, postgresForTests, type PostgresServer } from './postgres-server.js';
 
+const ADMIN_TOKEN = 'replicas-admin-token-0123456789abcdef';
 let postgres: PostgresServer;
 let databaseUrl = '';
 let client: Client;
@@ -23,6 +27,7 @@ async function replica(env: Record<string, string> = {}): Promise<RunningServer>
     CDS_CLIENTS_FILE: client.clientsFile,
     PUBLIC_BASE_URL: PUBLIC_BASE,
     NODE_ENV: 'development',
+    ADMIN_TOKEN: ADMIN_TOKEN,
     ...env,
   });
   running.push(server);
@@ -82,6 +87,27 @@ describe('two processes, one PostgreSQL database', () => {
       expect(cards.filter((card) => expected.some((item) => item.card === card))).toEqual(expected.map((item) => item.card));
       expect(listed.body.feedback).toEqual(expect.arrayContaining(expected));
     }
+  });
+
+  it('the governance report counts cards issued by both processes', async () => {
+    const issued = async (server: RunningServer): Promise<number> => {
+      const res = await call(server, 'GET', '/admin/reports/rules', { token: ADMIN_TOKEN });
+      expect(res.status).toBe(200);
+      return (res.body.rules as { ruleId: string; mode: string; issued: number }[]).find((row) => row.ruleId === 'SURV-OVERDUE' && row.mode === 'shown')?.issued ?? 0;
+    };
+    const before = await issued(a);
+    const body = () => overduePatientView([afpObservation('afp-1', 35, new Date().toISOString().slice(0, 10))], randomUUID());
+    for (const [server, calls] of [[a, 3], [b, 2]] as const) {
+      for (let i = 0; i < calls; i += 1) {
+        const res = await call(server, 'POST', SERVICE, { token: await client.token(SERVICE), body: body() });
+        expect(res.status).toBe(200);
+        expect((res.body.cards as { source: { topic: { code: string } } }[]).map((card) => card.source.topic.code)).toContain('SURV-OVERDUE');
+      }
+    }
+    expect(await issued(a)).toBe(before + 5);
+    expect(await issued(b)).toBe(before + 5);
+    // A CDS client's JWT never opens the report.
+    expect((await call(b, 'GET', '/admin/reports/rules', { token: await client.token('/admin/reports/rules') })).status).toBe(401);
   });
 
   it('kill -9 of A during a stream of feedback posts: every item answered 200 is listed by B', async () => {

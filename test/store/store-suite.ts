@@ -98,7 +98,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
     describe('the issued-card log', () => {
       it('records cards once each and finds them by uuid', async () => {
         const store = await fresh();
-        const shown = card({ iss: 'https://ehr.example.org', tenant: 't1', issuedAt: '2026-11-01T12:00:00+02:00' });
+        const shown = card({ iss: 'https://ehr.example.org', tenant: 't1', issuedAt: '2026-11-01T12:00:00+02:00', suggestions: [{ uuid: 's-1', label: 'Order AFP' }, { uuid: 's-2', label: 'Order liver ultrasound \u2013 "urgent"' }] });
         const silent = card({ mode: 'silent', ruleId: 'AFP-HIGH' });
         await store.cardLog.record([shown, silent]);
         await store.cardLog.record([{ ...shown, ruleId: 'CHANGED' }]);
