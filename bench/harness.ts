@@ -95,14 +95,14 @@ export const fmt = (n: number | undefined, digits = 2): string => (n === undefin
 export const mb = (bytes: number): string => (bytes / MB).toFixed(0);
 
 /** The service under test (bench/server.ts) in its own process, with the given Node flags; resolves with its base URL. */
-export async function startService(flags: string[], extraExecArgv: string[] = []): Promise<{ child: ChildProcess; base: string }> {
+export async function startService(flags: string[], extraExecArgv: string[] = []): Promise<{ child: ChildProcess; base: string; floorBase: string }> {
   const child = fork(join(PACKAGE_ROOT, 'dist', 'bench', 'server.js'), [], {
     execArgv: [...flags, ...extraExecArgv],
     env: { ...process.env, NODE_ENV: 'development', PREVIEW_ENABLED: 'false', FEEDBACK_DB: ':memory:', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  const message = await ready(child, 'the service', (m: { type?: string; port?: number }) => m.type === 'listening');
-  return { child, base: `http://127.0.0.1:${message.port!}` };
+  const message = await ready(child, 'the service', (m: { type?: string; port?: number; floorPort?: number }) => m.type === 'listening');
+  return { child, base: `http://127.0.0.1:${message.port!}`, floorBase: `http://127.0.0.1:${message.floorPort!}` };
 }
 
 /** The child's first message that `done` accepts; rejects if the child exits first or says nothing for 60 s. */
