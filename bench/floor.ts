@@ -1,7 +1,8 @@
 /**
  * The floor of `npm run bench`: the same hook pipeline (body read, JSON.parse, depth check, `handleHookCall` with the
  * composed deps, JSON.stringify) behind a bare `node:http` handler, with no middleware. Every other row of the bench
- * reads as a ratio to it, measured in the same run, in the same process as the service.
+ * reads as a ratio to it, measured in the same run, in the same process as the service. `POST /bench/empty` reads and
+ * parses the body the same way and answers {"cards":[]}: the bare counterpart of the Express floor.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { handleHookCall, type HookCallDeps } from '../src/cds-hooks/hook-call.js';
@@ -17,8 +18,9 @@ function answer(res: ServerResponse, status: number, body: unknown): void {
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, deps: HookCallDeps, limits: { bodyLimitBytes: number; maxJsonDepth: number }): Promise<void> {
+  const empty = req.method === 'POST' && req.url === '/bench/empty';
   const id = req.method === 'POST' ? SERVICE_PATH.exec(req.url ?? '')?.[1] : undefined;
-  if (id === undefined) return answer(res, 404, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] });
+  if (id === undefined && !empty) return answer(res, 404, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] });
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -28,7 +30,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HookCallD
   }
   const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
   if (jsonTextDepthExceeds(bytes, limits.maxJsonDepth)) return answer(res, 400, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid' }] });
-  const result = await handleHookCall(id, JSON.parse(bytes.toString('utf8')), deps);
+  const body: unknown = JSON.parse(bytes.toString('utf8'));
+  if (id === undefined) return answer(res, 200, { cards: [] });
+  const result = await handleHookCall(id, body, deps);
   answer(res, 200, { cards: result.cards });
 }
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PACKAGE_ROOT } from '../src/config.js';
 import { benchBodies, cannon, fmt, mb, MB, median, percentile, quiesce, startFhirSide, startFlags, startService, traffic, usage, type FhirSide } from './harness.js';
+import { measureMiddleware, middlewareMarkdown } from './middleware.js';
 import { measureStages, stagesMarkdown } from './stages.js';
 
 const args = new Map<string, string>();
@@ -104,6 +105,9 @@ async function main(): Promise<void> {
   process.stdout.write('stages (in-process)...\n');
   const stageIterations = 5000;
   const stages = await measureStages(stageIterations);
+  process.stdout.write('middleware (in-process)...\n');
+  const middlewareIterations = 20000;
+  const middleware = await measureMiddleware(middlewareIterations);
 
   const [medplum, stub] = await Promise.all([startFhirSide(['medplum']), startFhirSide(['stub', 'tace-realistic', String(DELAY)])]);
   const { child, base, floorBase } = await startService(SERVICE_FLAGS, process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []);
@@ -116,6 +120,7 @@ async function main(): Promise<void> {
   const scenarios: Scenario[] = [
     { name: FLOOR_SELECT, base: floorBase, path: SELECT, payload: JSON.stringify(selectBody) },
     { name: FLOOR_VIEW, base: floorBase, path: VIEW, payload: JSON.stringify(viewBody) },
+    { name: 'node:http, same body, answers {"cards":[]}', base: floorBase, path: '/bench/empty', payload: JSON.stringify(selectBody) },
     { name: 'Express floor (same stack, same body)', base, path: '/bench/floor', payload: JSON.stringify(selectBody) },
     { name: 'order-select, full prefetch (tace-realistic)', base, path: SELECT, payload: JSON.stringify(selectBody), floor: FLOOR_SELECT },
     { name: 'patient-view, full prefetch (surv-overdue)', base, path: VIEW, payload: JSON.stringify(viewBody), floor: FLOOR_VIEW },
@@ -203,11 +208,15 @@ async function main(): Promise<void> {
     '',
     ...table,
     '',
-    `The order-select patient (\`fhir-fixtures/tace-realistic.json\`): ${Object.entries(counts).map(([t, n]) => `${n} ${t}`).join(', ')}. Latencies are autocannon's per-response times (2xx only) at 0.01 ms resolution. CPU per call is the service process's user + system CPU time over the run divided by the calls; it includes logging (pino, info level, to /dev/null) and metrics. The node:http floor rows send the same requests to the same pipeline (body read, JSON.parse, depth check, \`handleHookCall\` with the same composed deps, JSON.stringify) behind a bare \`node:http\` handler in the same process (\`bench/floor.ts\`): no Express, no middleware, no logging, no metrics; "CPU / floor" and "p99 / floor" read a row against its floor row at the same concurrency, in the same run. The Express floor runs the same middleware stack (helmet, CORS, request log, metrics, JSON body parser) with the same body and answers \`{"cards":[]}\`. "max FHIR in flight" is the most FHIR requests open at once during a run; at concurrency 1 that is per call. The stub answers every search with all the fixture's resources of that type after ${DELAY} ms; the local FHIR server is Medplum's engine behind a counting proxy.`,
+    `The order-select patient (\`fhir-fixtures/tace-realistic.json\`): ${Object.entries(counts).map(([t, n]) => `${n} ${t}`).join(', ')}. Latencies are autocannon's per-response times (2xx only) at 0.01 ms resolution. CPU per call is the service process's user + system CPU time over the run divided by the calls; it includes logging (pino, info level, to /dev/null) and metrics. The node:http floor rows send the same requests to the same pipeline (body read, JSON.parse, depth check, \`handleHookCall\` with the same composed deps, JSON.stringify) behind a bare \`node:http\` handler in the same process (\`bench/floor.ts\`): no Express, no middleware, no logging, no metrics; "CPU / floor" and "p99 / floor" read a row against its floor row at the same concurrency, in the same run. The "node:http, same body" row reads and parses the body like the floor and answers \`{"cards":[]}\`: the Express floor row minus it is what Express and its middleware add to a call. The Express floor runs the same middleware stack (helmet, CORS, request log, metrics, JSON body parser) with the same body and answers \`{"cards":[]}\`. "max FHIR in flight" is the most FHIR requests open at once during a run; at concurrency 1 that is per call. The stub answers every search with all the fixture's resources of that type after ${DELAY} ms; the local FHIR server is Medplum's engine behind a counting proxy.`,
     '',
     '## Where the CPU of one call goes',
     '',
     ...stagesMarkdown(stages, stageIterations),
+    '',
+    '## What each piece of the Express stack costs per call',
+    '',
+    ...middlewareMarkdown(middleware, middlewareIterations),
     '',
     '## Memory of the service process',
     '',
