@@ -57,6 +57,9 @@ interface Scenario {
 
 const FLOOR_SELECT = 'node:http floor: order-select, full prefetch (tace-realistic)';
 const FLOOR_VIEW = 'node:http floor: patient-view, full prefetch (surv-overdue)';
+const SELECT_FULL = 'order-select, full prefetch (tace-realistic)';
+const VIEW_FULL = 'patient-view, full prefetch (surv-overdue)';
+const MEDPLUM_ROAD = 'order-select, FHIR road, local FHIR server (Medplum)';
 
 async function sample(child: ChildProcess, url: string, payload: string, connections: number, fhir?: FhirSide): Promise<Sample> {
   if (fhir) await quiesce(fhir);
@@ -122,9 +125,9 @@ async function main(): Promise<void> {
     { name: FLOOR_VIEW, base: floorBase, path: VIEW, payload: JSON.stringify(viewBody) },
     { name: 'node:http, same body, answers {"cards":[]}', base: floorBase, path: '/bench/empty', payload: JSON.stringify(selectBody) },
     { name: 'Express floor (same stack, same body)', base, path: '/bench/floor', payload: JSON.stringify(selectBody) },
-    { name: 'order-select, full prefetch (tace-realistic)', base, path: SELECT, payload: JSON.stringify(selectBody), floor: FLOOR_SELECT },
-    { name: 'patient-view, full prefetch (surv-overdue)', base, path: VIEW, payload: JSON.stringify(viewBody), floor: FLOOR_VIEW },
-    { name: 'order-select, FHIR road, local FHIR server (Medplum)', base, path: SELECT, payload: JSON.stringify(roadBody(medplum.baseUrl)), fhir: medplum },
+    { name: SELECT_FULL, base, path: SELECT, payload: JSON.stringify(selectBody), floor: FLOOR_SELECT },
+    { name: VIEW_FULL, base, path: VIEW, payload: JSON.stringify(viewBody), floor: FLOOR_VIEW },
+    { name: MEDPLUM_ROAD, base, path: SELECT, payload: JSON.stringify(roadBody(medplum.baseUrl)), fhir: medplum },
     { name: `node:http floor: ${stubRoad}`, base: floorBase, path: SELECT, payload: JSON.stringify(roadBody(stub.baseUrl)), fhir: stub },
     { name: stubRoad, base, path: SELECT, payload: JSON.stringify(roadBody(stub.baseUrl)), fhir: stub, floor: `node:http floor: ${stubRoad}` },
   ];
@@ -157,9 +160,9 @@ async function main(): Promise<void> {
   const floorOf = (r: Row): Row | undefined => (r.floor === undefined ? undefined : row(r.floor, r.concurrency));
   const cpuRatio = (r: Row): number => r.cpuMsPerCall / floorOf(r)!.cpuMsPerCall;
   const p99Ratio = (r: Row): number => r.p99 / floorOf(r)!.p99;
-  const select10 = row(scenarios[3]!.name, 10);
-  const view10 = row(scenarios[4]!.name, 10);
-  const medplum1 = row(scenarios[5]!.name, 1);
+  const select10 = row(SELECT_FULL, 10);
+  const view10 = row(VIEW_FULL, 10);
+  const medplum1 = row(MEDPLUM_ROAD, 1);
   const stub1 = row(stubRoad, 1);
   const stub10 = row(stubRoad, 10);
   const ok = (pass: boolean): string => (pass ? 'met' : '**missed**');
