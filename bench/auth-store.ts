@@ -9,7 +9,7 @@
  * Options: --duration <s> (default 3), --repeat <runs per row> (default 3). Not a test.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -91,6 +91,7 @@ for (let rep = 0; rep < REPEAT; rep += 1) {
     child.send({ type: 'stop' });
   }
 }
+rmSync(dir, { recursive: true, force: true });
 process.stdout.write('\n| patient-view, full prefetch | Conc. | CPU ms/call | p50 ms | p99 ms | calls/s | non-2xx |\n|---|---|---|---|---|---|---|\n');
 for (const [key, r] of results) {
   const [name, c] = key.split('\u0000');
