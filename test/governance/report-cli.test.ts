@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { governanceReport, type GovernanceReport } from '../../src/governance/report.js';
 import { reportCsv } from '../../src/governance/report-format.js';
+import { loadRuleCatalog } from '../../src/rule-files.js';
 import { tempDir } from '../helpers/service.js';
 import { openTestStore, seed, TIME_ZONE } from './fixture.js';
 import { testDatabase, type TestDatabase } from './test-postgres.js';
@@ -41,7 +42,9 @@ describe('npm run report', () => {
   beforeAll(async () => {
     const store = await openTestStore({ FEEDBACK_DB: file });
     await seed(store);
-    expected = await governanceReport(store.cardLog, { from: '2026-03-02', to: '2026-03-04' }, TIME_ZONE);
+    // The CLI lists rules in rule-catalog order, as the HTTP report does (admin-routes passes the same position).
+    const catalog = await loadRuleCatalog();
+    expected = await governanceReport(store.cardLog, { from: '2026-03-02', to: '2026-03-04' }, TIME_ZONE, new Date(), (id) => catalog.position(id));
     await store.close();
   });
 
