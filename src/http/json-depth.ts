@@ -61,7 +61,7 @@ export function jsonTextDepthExceeds(text: Uint8Array, maxDepth: number): boolea
 /** Index of the quote that ends the string whose contents start at `from`; -1 when the text ends first. */
 function closingQuote(text: Uint8Array, from: number): number {
   let at = text.indexOf(QUOTE, from);
-  while (at > 0) {
+  while (at >= 0) {
     let backslashes = 0;
     while (at - 1 - backslashes >= from && text[at - 1 - backslashes] === BACKSLASH) backslashes += 1;
     if (backslashes % 2 === 0) return at;
