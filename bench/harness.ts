@@ -55,10 +55,12 @@ export async function startFhirSide(args: string[]): Promise<FhirSide> {
 }
 
 /** One autocannon run; latencies taken from every response (autocannon's own histogram keeps whole milliseconds). */
-export function cannon(url: string, payload: string, connections: number, duration: number): Promise<{ latencies: number[]; result: autocannon.Result }> {
+/** `authorization`: called per request for its Authorization header (a fresh client JWT each time). */
+export function cannon(url: string, payload: string, connections: number, duration: number, authorization?: () => string): Promise<{ latencies: number[]; result: autocannon.Result }> {
   const latencies: number[] = [];
+  const perRequest = authorization ? { requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, headers: { ...request.headers, authorization: authorization() } }) }] } : {};
   return new Promise((resolve, reject) => {
-    const instance = autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body: payload, connections, duration }, (error, result) => {
+    const instance = autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body: payload, connections, duration, ...perRequest }, (error, result) => {
       if (error) reject(error);
       else resolve({ latencies, result });
     });
@@ -95,14 +97,14 @@ export const fmt = (n: number | undefined, digits = 2): string => (n === undefin
 export const mb = (bytes: number): string => (bytes / MB).toFixed(0);
 
 /** The service under test (bench/server.ts) in its own process, with the given Node flags; resolves with its base URL. */
-export async function startService(flags: string[], extraExecArgv: string[] = []): Promise<{ child: ChildProcess; base: string }> {
+export async function startService(flags: string[], extraExecArgv: string[] = [], env: Record<string, string> = {}): Promise<{ child: ChildProcess; base: string; floorBase: string }> {
   const child = fork(join(PACKAGE_ROOT, 'dist', 'bench', 'server.js'), [], {
     execArgv: [...flags, ...extraExecArgv],
-    env: { ...process.env, NODE_ENV: 'development', PREVIEW_ENABLED: 'false', FEEDBACK_DB: ':memory:', LOG_LEVEL: 'info' },
+    env: { ...process.env, NODE_ENV: 'development', PREVIEW_ENABLED: 'false', FEEDBACK_DB: ':memory:', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  const message = await ready(child, 'the service', (m: { type?: string; port?: number }) => m.type === 'listening');
-  return { child, base: `http://127.0.0.1:${message.port!}` };
+  const message = await ready(child, 'the service', (m: { type?: string; port?: number; floorPort?: number }) => m.type === 'listening');
+  return { child, base: `http://127.0.0.1:${message.port!}`, floorBase: `http://127.0.0.1:${message.floorPort!}` };
 }
 
 /** The child's first message that `done` accepts; rejects if the child exits first or says nothing for 60 s. */

@@ -1,7 +1,5 @@
 /** The Express app: security headers, CORS, client authentication, and thin routes over the CDS Hooks use cases. */
-import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { AuthenticatedClient, ClientAuthenticator } from '../auth/client-auth.js';
 import type { Metrics } from '../common/metrics.js';
@@ -14,6 +12,7 @@ import { operationOutcome } from './operation-outcome.js';
 import { openApiRoutes } from './openapi-routes.js';
 import { notes, requestLog } from './request-notes.js';
 import { collapseRepeatedSlashesMiddleware } from './repeated-slashes.js';
+import { corsHeaders, securityHeaders } from './stack.js';
 import type { Readiness } from '../store/readiness.js';
 import type { FeedbackRepository, Store } from '../store/types.js';
 
@@ -46,24 +45,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   app.use(collapseRepeatedSlashesMiddleware);
   app.use(requestLog(metrics, logger));
-  app.use(
-    helmet({
-      contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'] } },
-      crossOriginResourcePolicy: { policy: 'cross-origin' },
-    }),
-  );
+  app.use(securityHeaders());
   // The admin endpoints (contract §7), before CORS: a browser page of another origin never reads them; their own
   // bearer credential (ADMIN_TOKEN), never a CDS client's JWT. What they do not serve under /admin is a 404 / 405 here.
   if (deps.adminRoutes) app.use(deps.adminRoutes, (req, res, next) => (isAdminPath(req.path) ? unmatchedRoute(req, res) : next()));
   // CDS clients (the Sandbox, EHR web views) call from browsers: preflight on every route, without authentication.
-  app.use(
-    cors({
-      origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
-      methods: ['GET', 'POST', 'OPTIONS'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'Accept'],
-      maxAge: 600,
-    }),
-  );
+  app.use(corsHeaders(config));
 
   const json = jsonBody(config);
   const authenticate = (route: string) => async (req: Request, res: Response, next: NextFunction): Promise<void> => {

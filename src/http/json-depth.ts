@@ -35,19 +35,19 @@ export function jsonDepthExceeds(value: unknown, maxDepth: number): boolean {
 /**
  * The same check on the UTF-8 text, before it is parsed: one pass over the bytes, about twenty times faster than the
  * walk over a parsed document dense in small objects. Brackets inside strings do not count; a multi-byte UTF-8
- * character never contains a byte below 0x80, so bytes can be compared directly. On text that is not JSON the
- * answer does not matter: the parser refuses it.
+ * character never contains a byte below 0x80, so bytes can be compared directly. String contents (most of a FHIR
+ * document's bytes) are skipped with the native `indexOf` of the closing quote instead of byte by byte; a quote
+ * preceded by an odd run of backslashes is escaped and the search goes on. On text that is not JSON the answer does
+ * not matter: the parser refuses it.
  */
 export function jsonTextDepthExceeds(text: Uint8Array, maxDepth: number): boolean {
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i += 1) {
+  const length = text.length;
+  for (let i = 0; i < length; i += 1) {
     const byte = text[i];
-    if (inString) {
-      if (byte === BACKSLASH) i += 1;
-      else if (byte === QUOTE) inString = false;
-    } else if (byte === QUOTE) {
-      inString = true;
+    if (byte === QUOTE) {
+      i = closingQuote(text, i + 1);
+      if (i < 0) return false;
     } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
       depth += 1;
       if (depth > maxDepth) return true;
@@ -56,6 +56,18 @@ export function jsonTextDepthExceeds(text: Uint8Array, maxDepth: number): boolea
     }
   }
   return false;
+}
+
+/** Index of the quote that ends the string whose contents start at `from`; -1 when the text ends first. */
+function closingQuote(text: Uint8Array, from: number): number {
+  let at = text.indexOf(QUOTE, from);
+  while (at >= 0) {
+    let backslashes = 0;
+    while (at - 1 - backslashes >= from && text[at - 1 - backslashes] === BACKSLASH) backslashes += 1;
+    if (backslashes % 2 === 0) return at;
+    at = text.indexOf(QUOTE, at + 1);
+  }
+  return -1;
 }
 
 const QUOTE = 0x22;

@@ -19,17 +19,39 @@ export function notes(res: Response): RequestNotes {
   return res.locals as RequestNotes;
 }
 
+interface RequestSeries {
+  count: { inc(): void };
+  duration: { observe(seconds: number): void };
+}
+
+/**
+ * The counter and histogram children of one (route, service, status), made on first sight and kept: the label set is
+ * bounded (routes, known service ids or "(unknown)", statuses), and prom-client would otherwise build, validate and
+ * hash a label object twice per request.
+ */
+function seriesOf(metrics: Metrics, cache: Map<string, RequestSeries>, route: string, service: string, status: number): RequestSeries {
+  const key = `${route}\u0000${service}\u0000${status}`;
+  let series = cache.get(key);
+  if (series === undefined) {
+    const labels = { route, service, status: String(status) };
+    series = { count: metrics.httpRequests.labels(labels), duration: metrics.httpDuration.labels(labels) };
+    cache.set(key, series);
+  }
+  return series;
+}
+
 /** One log line and the request metrics per request (none logged for the health and metrics probes). */
 export function requestLog(metrics: Metrics, logger: Logger) {
+  const series = new Map<string, RequestSeries>();
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
     notes(res).route = 'other';
     res.on('finish', () => {
       const note = notes(res);
       const seconds = (performance.now() - started) / 1000;
-      const labels = { route: note.route, service: note.service ?? '', status: String(res.statusCode) };
-      metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, seconds);
+      const { count, duration } = seriesOf(metrics, series, note.route, note.service ?? '', res.statusCode);
+      count.inc();
+      duration.observe(seconds);
       if (note.route === 'healthz' || note.route === 'readyz' || note.route === 'metrics') return;
       logger.info(
         {
