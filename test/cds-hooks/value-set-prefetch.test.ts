@@ -15,6 +15,7 @@ import { builtInValueSets } from '../../src/fhir/value-sets.js';
 import { searchset } from '../fhir/fixture.js';
 import { HAND_WRITTEN_IMAGING_CODES, HAND_WRITTEN_OBSERVATION_CODES } from '../helpers/hand-written-codes.js';
 import { nullPrefetch, ORDER_KEYS, orderSelectRequest } from '../helpers/requests.js';
+import { onlyLoopbackAndInterceptors } from '../helpers/nock-loopback.js';
 import { tempDir, testService } from '../helpers/service.js';
 
 const TODAY = '2026-03-15';
@@ -97,14 +98,7 @@ describe('a code added through VALUE_SET_FILE', () => {
     await site.close();
     await builtIn.close();
   });
-  beforeEach(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
-  });
-  afterEach(() => {
-    nock.cleanAll();
-    nock.enableNetConnect();
-  });
+  onlyLoopbackAndInterceptors();
 
   it('is in the discovery templates, escaped where a search or a URL would misread it', async () => {
     const res = await request(site.app).get('/cds-services').expect(200);

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import request from 'supertest';
 import { testService } from '../helpers/service.js';
+import { onlyLoopbackAndInterceptors } from '../helpers/nock-loopback.js';
 import { searchset } from './fixture.js';
 
 const TODAY = '2026-03-15';
@@ -92,14 +93,7 @@ beforeAll(async () => {
   service = await testService({ FHIR_TIMEOUT_MS: '500' }, { now });
 });
 afterAll(async () => service.close());
-beforeEach(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+onlyLoopbackAndInterceptors();
 
 type App = Parameters<typeof request>[0];
 async function cards(body: object, path = 'hcc-tace-order-select', app: App = service.app): Promise<Card[]> {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import request from 'supertest';
 import { testService } from '../helpers/service.js';
+import { onlyLoopbackAndInterceptors } from '../helpers/nock-loopback.js';
 import { loadFixture, prefetchOf, searchset } from './fixture.js';
 
 const FHIR = 'http://fhir.test';
@@ -41,14 +42,7 @@ beforeAll(async () => {
 });
 afterAll(async () => service.close());
 // Only loopback (supertest, local test servers) may be reached; fhir.test exists only as nock interceptors.
-beforeEach(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+onlyLoopbackAndInterceptors();
 
 const call = (payload: unknown) => request(service.app).post('/cds-services/hcc-patient-view').send(payload as object);
 
