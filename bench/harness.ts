@@ -4,6 +4,8 @@
  */
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { calendarDate } from '../src/common/calendar.js';
@@ -98,9 +100,11 @@ export const mb = (bytes: number): string => (bytes / MB).toFixed(0);
 
 /** The service under test (bench/server.ts) in its own process, with the given Node flags; resolves with its base URL. */
 export async function startService(flags: string[], extraExecArgv: string[] = [], env: Record<string, string> = {}): Promise<{ child: ChildProcess; base: string; floorBase: string }> {
+  // A store file as in production: an in-memory database would hold every issued-card log row in the process's RSS.
+  const feedbackDb = join(mkdtempSync(join(tmpdir(), 'hcc-cds-bench-')), 'feedback.sqlite');
   const child = fork(join(PACKAGE_ROOT, 'dist', 'bench', 'server.js'), [], {
     execArgv: [...flags, ...extraExecArgv],
-    env: { ...process.env, NODE_ENV: 'development', PREVIEW_ENABLED: 'false', FEEDBACK_DB: ':memory:', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, NODE_ENV: 'development', PREVIEW_ENABLED: 'false', FEEDBACK_DB: feedbackDb, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const message = await ready(child, 'the service', (m: { type?: string; port?: number; floorPort?: number }) => m.type === 'listening');
