@@ -13,7 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../chromium.js';
 import { calendarDate } from '../../src/common/calendar.js';
 import { composeService, type ComposedService } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
@@ -24,8 +25,7 @@ import { startFhirServer, type RunningFhirServer } from '../fhir-server/fhir-ser
 import { loadFixtures } from '../fhir-server/fixture-loader.js';
 
 /** Debian's Chromium, launched as test/e2e/preview.test.ts launches it (no browser download from npm). */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export { CHROMIUM_PATH } from '../chromium.js';
 
 const CLIENT_ISS = 'urn:hcc-cds:sandbox-check';
 const HOOK = 'patient-view';
@@ -168,7 +168,7 @@ export async function runSandboxCheck(options: SandboxCheckOptions = {}): Promis
     const pageUrl = `${client.url}?${query}`;
     log(`client page (its own origin): ${pageUrl}`);
 
-    browser = await chromium.launch({ executablePath: options.chromiumPath ?? CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    browser = await launchChromium(options.chromiumPath);
     const page = await browser.newPage({ viewport: { width: 1000, height: 1300 } });
     const consoleErrors: string[] = [];
     page.on('console', (message) => {

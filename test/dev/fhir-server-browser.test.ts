@@ -3,13 +3,13 @@
  * headers, `POST [type]/_search` equal to the GET, and paging without repeats. First at the header level (what a
  * browser checks), then in a real headless Chromium that enforces CORS itself.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { startFhirServer, type RunningFhirServer } from '../../dev/fhir-server/fhir-server.js';
+import { describeInChromium, launchChromium } from '../helpers/browser.js';
 import { loadFixtures } from '../../dev/fhir-server/fixture-loader.js';
 
 const ORIGIN = 'http://127.0.0.1:8080';
@@ -177,20 +177,8 @@ describe('paging', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  if (process.env.CI === 'true') {
-    test('Chromium is installed for the FHIR server browser test', () => {
-      throw new Error(`${CHROMIUM} is missing (apt-get install -y chromium)`);
-    });
-  } else {
-    console.warn(`\n\n!!! SKIPPING the FHIR server browser test: ${CHROMIUM} is missing (apt-get install -y chromium). Under CI=true this FAILS. !!!\n\n`);
-  }
-}
 
-(haveChromium ? describe : describe.skip)('in headless Chromium, from a page at another origin', () => {
+describeInChromium('the FHIR server browser test', 'in headless Chromium, from a page at another origin', () => {
   let browser: Browser;
   let page: Server;
   let pageUrl: string;
@@ -199,7 +187,7 @@ if (!haveChromium) {
     page = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>client</title>'));
     await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
     pageUrl = `http://127.0.0.1:${(page.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -8,29 +8,17 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { renderMarkdown } from '../../dev/preview/markdown.js';
 import { orderCards } from '../../dev/preview/routes.js';
+import { describeInChromium, launchChromium } from '../helpers/browser.js';
 import { testService } from '../helpers/service.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const haveChromium = existsSync(CHROMIUM);
 
-if (!haveChromium) {
-  if (process.env.CI === 'true') {
-    test('Chromium is installed for the browser test', () => {
-      throw new Error(`${CHROMIUM} is missing: the preview browser test cannot run (install it with: apt-get install -y chromium)`);
-    });
-  } else {
-    console.warn(`\n\n!!! SKIPPING the preview browser test: ${CHROMIUM} is missing (apt-get install -y chromium). Under CI=true this FAILS. !!!\n\n`);
-  }
-}
 
-const describeBrowser = haveChromium ? describe : describe.skip;
 
-describeBrowser('card preview page in headless Chromium', () => {
+describeInChromium('the preview browser test', 'card preview page in headless Chromium', () => {
   let service: Awaited<ReturnType<typeof testService>>;
   let server: Server;
   let baseUrl: string;
@@ -41,7 +29,7 @@ describeBrowser('card preview page in headless Chromium', () => {
     server = service.app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => server.once('listening', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

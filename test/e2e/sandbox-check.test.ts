@@ -3,26 +3,16 @@
  * loopback FHIR server, cards rendered, accept and dismiss feedback posted and read back, JWT on) in headless
  * Chromium against the repo's own client page (dev/cds-client/static/), launched like test/e2e/preview.test.ts.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/config.js';
-import { cardsMismatch, CHROMIUM_PATH, runSandboxCheck } from '../../dev/cds-client/sandbox-check.js';
+import { describeInChromium } from '../helpers/browser.js';
+import { cardsMismatch, runSandboxCheck } from '../../dev/cds-client/sandbox-check.js';
 
-const haveChromium = existsSync(CHROMIUM_PATH);
 
-if (!haveChromium) {
-  if (process.env.CI === 'true') {
-    test('Chromium is installed for the sandbox round-trip test', () => {
-      throw new Error(`${CHROMIUM_PATH} is missing: the sandbox round trip cannot run (install it with: apt-get install -y chromium)`);
-    });
-  } else {
-    console.warn(`\n\n!!! SKIPPING the sandbox round-trip browser test: ${CHROMIUM_PATH} is missing (apt-get install -y chromium). Under CI=true this FAILS. !!!\n\n`);
-  }
-}
 
-const describeBrowser = haveChromium ? describe : describe.skip;
 
-describeBrowser('sandbox:check round trip in headless Chromium', () => {
+describeInChromium('the sandbox round-trip browser test', 'sandbox:check round trip in headless Chromium', () => {
   it('renders the fixture patient-view cards from the FHIR server and stores the accept and the dismiss sent from the page', async () => {
     const lines: string[] = [];
     mkdirSync(join(PACKAGE_ROOT, 'test-artifacts'), { recursive: true });

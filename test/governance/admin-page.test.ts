@@ -4,11 +4,11 @@
  * back from the Chart.js instances) and the tables hold the same numbers. Screenshot: test-artifacts/admin.png.
  */
 import express from 'express';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { adminRoutes } from '../../src/governance/admin-routes.js';
 import type { GovernanceReport } from '../../src/governance/report.js';
@@ -23,22 +23,11 @@ let rules: RuleCatalog;
 beforeAll(async () => {
   rules = await loadRuleCatalog();
 });
+import { describeInChromium, launchChromium } from '../helpers/browser.js';
 import { openTestStore, REASON_SYSTEM, seed, SERVICE, TIME_ZONE } from './fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const haveChromium = existsSync(CHROMIUM);
 const ADMIN_TOKEN = 'admin-page-secret-0123456789abcdef';
 
-if (!haveChromium) {
-  if (process.env.CI === 'true') {
-    test('Chromium is installed for the admin page test', () => {
-      throw new Error(`${CHROMIUM} is missing: the admin page browser test cannot run (install it with: apt-get install -y chromium)`);
-    });
-  } else {
-    console.warn(`\n\n!!! SKIPPING the admin page browser test: ${CHROMIUM} is missing (apt-get install -y chromium). Under CI=true this FAILS. !!!\n\n`);
-  }
-}
 
 /** Four weeks of a small hospital's cards (deterministic), so the charts have something to show. */
 async function seedWeeks(store: Store): Promise<void> {
@@ -72,9 +61,8 @@ async function seedWeeks(store: Store): Promise<void> {
   await store.feedback.add(SERVICE, feedback, '2026-03-09T12:00:00.000Z');
 }
 
-const describeBrowser = haveChromium ? describe : describe.skip;
 
-describeBrowser('the admin page in headless Chromium', () => {
+describeInChromium('the admin page browser test', 'the admin page in headless Chromium', () => {
   let store: Store;
   let server: Server;
   let baseUrl: string;
@@ -89,7 +77,7 @@ describeBrowser('the admin page in headless Chromium', () => {
     server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => server.once('listening', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
