@@ -14,15 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
-import { benchBodies, cannon, fmt, mb, median, percentile, startFlags, startService, usage } from './harness.js';
+import { benchArgs, benchBodies, cannon, fmt, mb, median, percentile, startFlags, startService, usage } from './harness.js';
 
-const argv = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const at = argv.indexOf(`--${name}`);
-  return at >= 0 ? Number(argv[at + 1]) : fallback;
-};
-const DURATION = option('duration', 3);
-const REPEAT = option('repeat', 3);
+const args = benchArgs();
+const DURATION = args.number('duration', 3);
+const REPEAT = args.number('repeat', 3);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/hcc_bench';
 const PUBLIC_BASE_URL = 'http://bench.invalid';
 const PATH = '/cds-services/hcc-patient-view';

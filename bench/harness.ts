@@ -19,6 +19,13 @@ export { startFlags } from '../scripts/start-flags.js';
 
 export const MB = 1048576;
 
+/** The bench's `--name value` options (every bench script takes the same form). */
+export function benchArgs(argv: readonly string[] = process.argv.slice(2)): { text: (name: string) => string | undefined; number: (name: string, fallback: number) => number } {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i += 2) values.set(argv[i]!.replace(/^--/, ''), argv[i + 1] ?? '');
+  return { text: (name) => values.get(name), number: (name, fallback) => (values.has(name) ? Number(values.get(name)) : fallback) };
+}
+
 export interface Usage {
   cpuMicros: number;
   userMicros: number;

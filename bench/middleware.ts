@@ -20,7 +20,7 @@ import { createLogger } from '../src/http/logger.js';
 import { requestLog } from '../src/http/request-notes.js';
 import { collapseRepeatedSlashesMiddleware } from '../src/http/repeated-slashes.js';
 import { corsHeaders, securityHeaders } from '../src/http/stack.js';
-import { benchBodies } from './harness.js';
+import { benchArgs, benchBodies } from './harness.js';
 
 export interface MiddlewareRow {
   name: string;
@@ -109,7 +109,6 @@ export function middlewareMarkdown(rows: MiddlewareRow[], iterations: number): s
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
-  const at = process.argv.indexOf('--iterations');
-  const iterations = at > 0 ? Number(process.argv[at + 1]) : 5000;
+  const iterations = benchArgs().number('iterations', 5000);
   process.stdout.write(`${middlewareMarkdown(await measureMiddleware(iterations), iterations).join('\n')}\n`);
 }

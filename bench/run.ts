@@ -12,16 +12,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PACKAGE_ROOT } from '../src/config.js';
-import { benchBodies, cannon, fmt, mb, MB, median, percentile, quiesce, startFhirSide, startFlags, startService, traffic, usage, type FhirSide } from './harness.js';
+import { benchArgs, benchBodies, cannon, fmt, mb, MB, median, percentile, quiesce, startFhirSide, startFlags, startService, traffic, usage, type FhirSide } from './harness.js';
 import { measureMiddleware, middlewareMarkdown } from './middleware.js';
 import { measureStages, stagesMarkdown } from './stages.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
-const DURATION = Number(args.get('duration') ?? 3);
-const REPEAT = Math.max(1, Number(args.get('repeat') ?? 3));
-const DELAY = Number(args.get('delay') ?? 20);
-const OUT = args.get('out') ?? join(PACKAGE_ROOT, 'BENCHMARKS.md');
+const args = benchArgs();
+const DURATION = args.number('duration', 3);
+const REPEAT = Math.max(1, args.number('repeat', 3));
+const DELAY = args.number('delay', 20);
+const OUT = args.text('out') ?? join(PACKAGE_ROOT, 'BENCHMARKS.md');
 const CONCURRENCY = [1, 10];
 const IDLE_SECONDS = 10;
 /** Node flags for the service process: those of `npm start` (and the Dockerfile's CMD), unless BENCH_NODE_FLAGS is set. */

@@ -14,7 +14,7 @@ import { loadConfig } from '../src/config.js';
 import { jsonDepthExceeds } from '../src/http/json-depth.js';
 import { taceOrdersInScope } from '../src/cds-hooks/orders.js';
 import type { EvaluationInput } from '../src/knowledge/types.js';
-import { benchBodies } from './harness.js';
+import { benchArgs, benchBodies } from './harness.js';
 
 export interface StageRow {
   scenario: string;
@@ -112,8 +112,7 @@ export function stagesMarkdown(rows: StageRow[], iterations: number): string[] {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
-  const at = process.argv.indexOf('--iterations');
-  const iterations = at > 0 ? Number(process.argv[at + 1]) : 5000;
+  const iterations = benchArgs().number('iterations', 5000);
   const rows = await measureStages(iterations);
   process.stdout.write(`${stagesMarkdown(rows, iterations).join('\n')}\n`);
 }

@@ -12,15 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PACKAGE_ROOT } from '../src/config.js';
-import { benchBodies, cannon, fmt, median, percentile, startFlags } from './harness.js';
+import { benchArgs, benchBodies, cannon, fmt, median, percentile, startFlags } from './harness.js';
 
-const argv = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const at = argv.indexOf(`--${name}`);
-  return at >= 0 ? Number(argv[at + 1]) : fallback;
-};
-const DURATION = option('duration', 3);
-const REPEAT = option('repeat', 3);
+const args = benchArgs();
+const DURATION = args.number('duration', 3);
+const REPEAT = args.number('repeat', 3);
 const TICKS_PER_SECOND = 100;
 
 const freePort = (): Promise<number> =>
