@@ -88,7 +88,7 @@ export class PatientRecordBuilder {
         if (item.superseded) this.markSuperseded(ref, item.superseded, draft.labs, draft.conditions);
       } catch {
         // A resource whose fields have impossible types must neither take the call down nor vanish silently.
-        draft.gaps.push({ key: KEY_OF_TYPE[resource.resourceType] ?? resource.resourceType, kind: 'unavailable', detail: `${ref} is malformed and was not used` });
+        draft.gaps.push({ key: KEY_OF_TYPE[resource.resourceType] ?? resource.resourceType, kind: 'unavailable', leftOut: 'malformed', ref, detail: `${ref} is malformed and was not used` });
       }
     }
 
@@ -132,7 +132,7 @@ export class PatientRecordBuilder {
         }
         const why = notThisPatient(resource, patientId, fhirServer);
         if (why !== undefined) {
-          gaps.push({ key, kind: 'unavailable', leftOut: 'not-this-patient', detail: `${ref} ${why} (this patient is Patient/${patientId}) and was left out` });
+          gaps.push({ key, kind: 'unavailable', leftOut: 'not-this-patient', ref, detail: `${ref} ${why} (this patient is Patient/${patientId}) and was left out` });
           continue;
         }
         items.push({ resource, key });
@@ -140,7 +140,7 @@ export class PatientRecordBuilder {
     }
     const filed = new Set(items.map((item) => refOf(item.resource, -1)));
     for (const { ref, key, expected } of misfiled) {
-      if (!filed.has(ref)) gaps.push({ key, kind: 'unavailable', leftOut: 'wrong-type', detail: `${ref} was sent where ${expected} resources were expected and was left out` });
+      if (!filed.has(ref)) gaps.push({ key, kind: 'unavailable', leftOut: 'wrong-type', ref, detail: `${ref} was sent where ${expected} resources were expected and was left out` });
     }
     return items;
   }

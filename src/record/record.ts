@@ -138,11 +138,14 @@ export interface DataGap {
   /** Set when one resource of a known concept was there but unusable (e.g. a TACE without a date). */
   concept?: ProcedureConcept | ImagingModality;
   /**
-   * Set when a resource was left out because it is not this patient's data: it does not name this patient, or it is
-   * of another type than the key's search. Such a gap says nothing about the patient's own data, so the clinical
-   * rules do not treat it as incompleteness; DQ-INCOMPLETE names it.
+   * Set when one resource was left out. `not-this-patient` (it does not name this patient) and `wrong-type` (another
+   * type than the key's search) say nothing about the patient's own data, so the clinical rules do not treat them as
+   * incompleteness; `malformed` (fields of impossible types) may be this patient's data and is named like any gap.
+   * DQ-INCOMPLETE names every left-out resource that no other card names.
    */
-  leftOut?: 'not-this-patient' | 'wrong-type';
+  leftOut?: 'not-this-patient' | 'wrong-type' | 'malformed';
+  /** The resource left out (`Type/id`), when `leftOut` is set. */
+  ref?: string;
 }
 
 export interface PatientRecord {

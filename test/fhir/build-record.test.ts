@@ -210,7 +210,7 @@ describe('malformed resources', () => {
     Object.defineProperty(hostile, 'status', { enumerable: true, get: () => { throw new Error('boom'); } });
     const record = builder().build(data([good, hostile]), { today: TODAY, patientId: 'p1' });
     expect(record.labs.bilirubin.latest?.value).toBe(1.2);
-    expect(record.gaps).toEqual([{ key: 'observations', kind: 'unavailable', detail: 'Observation/o2 is malformed and was not used' }]);
+    expect(record.gaps).toEqual([{ key: 'observations', kind: 'unavailable', leftOut: 'malformed', ref: 'Observation/o2', detail: 'Observation/o2 is malformed and was not used' }]);
   });
 });
 

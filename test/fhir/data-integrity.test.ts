@@ -7,8 +7,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import request from 'supertest';
-import { testService } from '../helpers/service.js';
+import { testConfig, testService } from '../helpers/service.js';
 import { onlyLoopbackAndInterceptors } from '../helpers/nock-loopback.js';
+import { handleHookCall } from '../../src/cds-hooks/hook-call.js';
+import { composeDeps } from '../../src/compose.js';
+import { createLogger } from '../../src/http/logger.js';
 import { searchset } from './fixture.js';
 
 const TODAY = '2026-03-15';
@@ -180,6 +183,31 @@ describe('incomplete data is never answered as all clear (DQ-INCOMPLETE)', () =>
     const list = await cards(orderSelect(prefetch, BASE));
     expect(rules(list)).toEqual(['DQ-INCOMPLETE:warning']);
     expect(card(list, 'DQ-INCOMPLETE')!.detail).toContain('the record system reported a problem while sending them');
+  });
+
+  it('a resource that cannot be read is named, never dropped silently (a malformed liver-abscess Condition on a TACE order)', async () => {
+    // A getter that throws stands for fields of impossible types the readers cannot survive; it cannot cross HTTP
+    // (the client would fail to serialise it), so the call goes to the hook pipeline with the composed service's deps.
+    const abscess = condition('c-abscess', 'http://hl7.org/fhir/sid/icd-10-cm', 'K75.0');
+    Object.defineProperty(abscess, 'clinicalStatus', { enumerable: true, get: () => { throw new Error('unreadable'); } });
+    const deps = await composeDeps(testConfig({ FHIR_TIMEOUT_MS: '500' }), createLogger('silent'), { now, defaultMetrics: false });
+    try {
+      const { cards: list } = await handleHookCall('hcc-tace-order-select', orderSelect(prefetchOf({ conditions: [hcc, abscess] })), deps);
+      // Unread diagnoses leave ascites and encephalopathy unknown: Child-Pugh may be B8-9, and that warning names the record.
+      expect(rules(list)).toEqual(['TACE-CP-B8-9:warning']);
+      expect(card(list, 'TACE-CP-B8-9')!.detail).toContain('Condition/c-abscess is malformed and was not used');
+      // Where no card names it, DQ-INCOMPLETE does (the gap is counted as incompleteness, not only shown in passing).
+      const view = await handleHookCall('hcc-patient-view', patientView({ ...prefetchOf({ conditions: [hcc, abscess] }, [...ORDER_KEYS, 'familyHistory']) }), deps);
+      expect(rules(view.cards)).toContain('DQ-INCOMPLETE:info');
+      expect(card(view.cards, 'DQ-INCOMPLETE')!.detail).toContain('Diagnoses: 1 record could not be read (fields of impossible types) and was left out (Condition/c-abscess)');
+    } finally {
+      await deps.store.close();
+    }
+  });
+
+  it('a diagnosis whose bodySite is not a list still counts (TACE-INFECTION)', async () => {
+    const abscess = condition('c-abscess', 'http://hl7.org/fhir/sid/icd-10-cm', 'K75.0', { bodySite: { text: 'liver' } as unknown as fhir4.CodeableConcept[] });
+    expect(rules(await cards(orderSelect(prefetchOf({ conditions: [hcc, abscess] }))))).toEqual(['TACE-INFECTION:critical']);
   });
 
   it('is not added when a warning card of the answer already names the gap', async () => {

@@ -15,7 +15,8 @@ export function readCondition(condition: fhir4.Condition, ref: string, ctx: Read
   for (const c of codings(condition.severity)) severity ??= ctx.valueSets.severity(codeRef(c));
   const onsetDate = ctx.date(condition.onsetDateTime ?? condition.onsetPeriod?.start);
   const recordedDate = ctx.date(condition.recordedDate);
-  const bodySite = (condition.bodySite ?? []).flatMap((b) => codings(b).map(codeRef));
+  // One odd field must not discard a diagnosis (a contraindication): a bodySite that is not a list is not read.
+  const bodySite = Array.isArray(condition.bodySite) ? condition.bodySite.flatMap((b) => codings(b).map(codeRef)) : [];
   const seen = new Set<ConditionConcept>();
   for (const c of codings(condition.code)) {
     for (const concept of ctx.valueSets.conditionConcepts(codeRef(c))) {

@@ -130,7 +130,7 @@ export function gapTexts(record: PatientRecord, keys: readonly string[], concept
  */
 export function gapsOf(record: PatientRecord, keys: readonly string[], concepts?: readonly string[]): DataGap[] {
   // A resource left out as not this patient's says nothing about the patient's own data: DQ-INCOMPLETE names it.
-  return record.gaps.filter((gap) => gap.leftOut === undefined && keys.includes(gap.key) && (gap.concept === undefined || concepts === undefined || concepts.includes(gap.concept)));
+  return record.gaps.filter((gap) => (gap.leftOut === undefined || gap.leftOut === 'malformed') && keys.includes(gap.key) && (gap.concept === undefined || concepts === undefined || concepts.includes(gap.concept)));
 }
 
 export function gapText(gap: DataGap): string {

@@ -35,8 +35,6 @@ function cutOffReason(detail: string): string {
   return 'they could not be read in full';
 }
 
-const REFERENCE = /^([A-Za-z]+\/[^\s]+)/;
-
 function lines(gaps: DataGap[]): string[] {
   const out: string[] = [];
   for (const key of [...new Set(gaps.map((g) => g.key))]) {
@@ -44,10 +42,13 @@ function lines(gaps: DataGap[]): string[] {
     const Label = label.charAt(0).toUpperCase() + label.slice(1);
     const own = gaps.filter((g) => g.key === key);
     for (const gap of own.filter((g) => g.kind === 'truncated')) out.push(`${Label}: not all were read: ${cutOffReason(gap.detail)}.`);
-    const foreign = own.filter((g) => g.leftOut === 'not-this-patient').map((g) => REFERENCE.exec(g.detail)?.[1] ?? '?');
+    const refs = (why: DataGap['leftOut']): string[] => own.filter((g) => g.leftOut === why).map((g) => g.ref ?? '?');
+    const foreign = refs('not-this-patient');
     if (foreign.length > 0) out.push(`${Label}: ${foreign.length} record${foreign.length > 1 ? 's do' : ' does'} not name this patient and ${foreign.length > 1 ? 'were' : 'was'} left out (${foreign.sort().join(', ')}).`);
-    const misfiled = own.filter((g) => g.leftOut === 'wrong-type').map((g) => REFERENCE.exec(g.detail)?.[1] ?? '?');
+    const misfiled = refs('wrong-type');
     if (misfiled.length > 0) out.push(`${Label}: ${misfiled.length} record${misfiled.length > 1 ? 's' : ''} of another kind came with them and ${misfiled.length > 1 ? 'were' : 'was'} left out (${misfiled.sort().join(', ')}).`);
+    const unreadable = refs('malformed');
+    if (unreadable.length > 0) out.push(`${Label}: ${unreadable.length} record${unreadable.length > 1 ? 's' : ''} could not be read (fields of impossible types) and ${unreadable.length > 1 ? 'were' : 'was'} left out (${unreadable.sort().join(', ')}).`);
   }
   return out;
 }
