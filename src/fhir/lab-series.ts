@@ -31,9 +31,32 @@ function timestampKey(effective: string): string {
 
 /** Orders and reduces one series in place; `copied` names resources that came as differing, unversioned copies. */
 export function finishLabSeries(series: LabSeries, copied: ReadonlySet<string>, settings: DataSettings): void {
+  if (copied.size > 0) setAsideDisputed(series, copied);
   series.values = resolveConflicts(series.concept, mergeCopies(series.concept, series.values, copied, settings).sort(newestFirst), settings);
   if (series.values[0]) series.latest = series.values[0];
   series.ignored.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
+}
+
+/**
+ * Differing copies of one Observation, no version to tell which is current, and one of them unusable (entered in
+ * error, implausible, a unit that cannot be converted): the usable copy cannot be trusted either, so the result is
+ * unusable and the cards that need it say so (taking the usable copy would silence a disputed critical value).
+ */
+function setAsideDisputed(series: LabSeries, copied: ReadonlySet<string>): void {
+  const unusable = new Map(series.ignored.filter((i) => copied.has(i.resource)).map((i) => [i.resource, i]));
+  if (unusable.size === 0) return;
+  series.values = series.values.filter((value) => {
+    const other = unusable.get(value.resource);
+    if (!other) return true;
+    series.ignored.push({
+      concept: series.concept,
+      resource: value.resource,
+      reason: 'disputed',
+      detail: `differing copies of this result with no version to tell which is current, and one cannot be used (${other.detail})`,
+      date: value.date,
+    });
+    return false;
+  });
 }
 
 /**

@@ -18,7 +18,7 @@ export const IMAGING_MODALITIES = ['us', 'ct', 'mri'] as const;
 export type ImagingModality = (typeof IMAGING_MODALITIES)[number];
 
 /** Why an Observation was not used (clinical-rules.md §3.1 "Usable Observation"). */
-export type IgnoreReason = 'status' | 'data-absent' | 'no-value' | 'unit' | 'implausible' | 'no-date' | 'future-date';
+export type IgnoreReason = 'status' | 'data-absent' | 'no-value' | 'unit' | 'implausible' | 'no-date' | 'future-date' | 'disputed';
 
 /** A FHIR code as found in the data. */
 export interface CodeRef {

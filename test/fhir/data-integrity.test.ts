@@ -264,6 +264,18 @@ describe('a repeated resource id: the result never depends on entry order', () =
     expect(await cards(orderSelect(withCopies(newLow, oldHigh)))).toEqual([]);
   });
 
+  it.each([
+    ['entered in error', bilirubin('o-dup', 5.0, { status: 'entered-in-error' })],
+    ['implausible', bilirubin('o-dup', 900)],
+  ])('differing copies where one is unusable (%s): the result is disputed, never taken as the clean value', async (_name, unusable) => {
+    for (const order of [[bilirubin('o-dup', 1.0), unusable], [unusable, bilirubin('o-dup', 1.0)]]) {
+      const list = await cards(orderSelect(withCopies(...order)));
+      expect(rules(list)).toContain('TACE-MISSING-LABS:warning');
+      expect(card(list, 'TACE-MISSING-LABS')!.detail).toContain('Observation/o-dup');
+      expect(card(list, 'TACE-MISSING-LABS')!.detail).toContain('differing copies of this result with no version to tell which is current');
+    }
+  });
+
   it('identical copies (across keys or repeated) are one result, with no conflict named', async () => {
     const high = bilirubin('o-dup', 5.0);
     const list = await cards(orderSelect(withCopies(high, structuredClone(high))));
