@@ -23,12 +23,12 @@ export interface RecordBuilder {
 /** The clinical knowledge: pure functions of (record, orders, today, settings). */
 export interface KnowledgeBase {
   /** `off`: rule ids not to evaluate for this call. */
-  evaluate(groups: readonly RuleGroup[], input: EvaluationInput, off?: ReadonlySet<string>): Finding[];
+  evaluate(groups: readonly RuleGroup[], input: EvaluationInput, off?: ReadonlySet<string>, silent?: ReadonlySet<string>): Finding[];
   render(finding: Finding, input: EvaluationInput): CardInput;
 }
 
 /** The go-live policy (src/governance/governance.ts): which rules run, which cards are returned, the log rows. */
-export type CardGovernance = Pick<Governance, 'offRuleIds' | 'decide'>;
+export type CardGovernance = Pick<Governance, 'offRuleIds' | 'silentRuleIds' | 'decide'>;
 
 export interface HookCallDeps {
   registry: ServiceRegistry;
@@ -155,7 +155,7 @@ export async function handleHookCall(serviceId: string, body: unknown, deps: Hoo
   const record = deps.records.build(data, { today: deps.today(), patientId, ...(typeof request.fhirServer === 'string' ? { fhirServer: request.fhirServer } : {}) });
   const input: EvaluationInput = { hook, record, taceOrders, patientId };
   const { governance } = deps;
-  const findings = deps.knowledge.evaluate(service.ruleGroups, input, governance?.offRuleIds(serviceId, client?.iss));
+  const findings = deps.knowledge.evaluate(service.ruleGroups, input, governance?.offRuleIds(serviceId, client?.iss), governance?.silentRuleIds(serviceId, client?.iss));
   // Silent and snoozed cards are rendered like shown ones (the same path, the same cost, the same fingerprint).
   const cards = findings.map((finding) => buildCard(deps.knowledge.render(finding, input)));
   if (!governance) return { cards, rows: [], fhirRequests: data.fhirRequests };

@@ -53,11 +53,20 @@ export class Governance {
 
   /** Rule ids with mode `off` for this call: the engine does not evaluate them. Empty for most sites. */
   offRuleIds(serviceId: string, iss?: string): ReadonlySet<string> {
-    const off = new Set<string>();
+    return this.ruleIdsIn('off', serviceId, iss);
+  }
+
+  /** Rules whose cards are logged but not returned on this call: a card of theirs names nothing to the clinician. */
+  silentRuleIds(serviceId: string, iss?: string): ReadonlySet<string> {
+    return this.ruleIdsIn('silent', serviceId, iss);
+  }
+
+  private ruleIdsIn(mode: 'off' | 'silent', serviceId: string, iss?: string): ReadonlySet<string> {
+    const ids = new Set<string>();
     for (const ruleId of Object.keys(this.options.modes.policy.ruleModes)) {
-      if (this.options.modes.modeOf(ruleId, serviceId, iss) === 'off') off.add(ruleId);
+      if (this.options.modes.modeOf(ruleId, serviceId, iss) === mode) ids.add(ruleId);
     }
-    return off;
+    return ids;
   }
 
   /**

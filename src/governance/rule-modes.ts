@@ -55,6 +55,13 @@ export interface KnownNames {
 export class GovernancePolicyError extends Error {}
 
 const ENTRY_KEYS = new Set(['default', 'services', 'issuers']);
+/** Rules no site may silence or switch off. */
+const ALWAYS_ACTIVE: ReadonlySet<string> = new Set(['DQ-INCOMPLETE']);
+const allActive = (value: unknown): boolean =>
+  value === 'active' ||
+  (isObject(value) &&
+    (value.default === undefined || value.default === 'active') &&
+    [value.services, value.issuers].every((map) => map === undefined || (isObject(map) && Object.values(map).every((mode) => mode === 'active'))));
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 const quoted = (text: string): string => JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
@@ -111,6 +118,7 @@ export function governancePolicyErrors(document: unknown, known: KnownNames): st
     else {
       for (const [ruleId, value] of Object.entries(ruleModes)) {
         if (!known.rules.has(ruleId)) errors.push(`"ruleModes.${ruleId}": unknown rule id`);
+        else if (ALWAYS_ACTIVE.has(ruleId) && !allActive(value)) errors.push(`"ruleModes.${ruleId}": always active (it is the card that says data were missing; silencing it would make incomplete data read as all clear)`);
         else errors.push(...ruleModeErrors(ruleId, value, known));
       }
     }

@@ -33,8 +33,10 @@ export class ConsensusKnowledgeBase {
   /**
    * `off`: rule ids not to evaluate (their mode is `off` for this call). A rule whose ids are all off is not run; a
    * rule with several ids drops the findings of its ids that are off, so later rules never see them either.
+   * `silent`: rule ids whose cards will not be shown on this call: the `after-all` rules (DQ-INCOMPLETE) do not count
+   * them as having told the clinician anything.
    */
-  evaluate(groups: readonly RuleGroup[], input: EvaluationInput, off: ReadonlySet<string> = NONE): Finding[] {
+  evaluate(groups: readonly RuleGroup[], input: EvaluationInput, off: ReadonlySet<string> = NONE, silent: ReadonlySet<string> = NONE): Finding[] {
     const ctx: RuleContext = { ...input, settings: this.settings, memo: new Map() };
     const findings: Finding[] = [];
     const applied = applicableGroups(groups, input.hook, input.taceOrders.length);
@@ -43,7 +45,7 @@ export class ConsensusKnowledgeBase {
     };
     const runs = (rule: RuleDefinition): boolean => off.size === 0 || Object.keys(rule.catalog).some((id) => !off.has(id));
     for (const group of applied) for (const rule of this.catalog.rulesOf(group)) if (runs(rule)) add(rule.evaluate(ctx, findings));
-    if (applied.length > 0) for (const rule of this.catalog.rulesOf('after-all')) if (runs(rule)) add(rule.evaluate(ctx, [...findings]));
+    if (applied.length > 0) for (const rule of this.catalog.rulesOf('after-all')) if (runs(rule)) add(rule.evaluate(ctx, silent.size === 0 ? [...findings] : findings.filter((finding) => !silent.has(finding.ruleId))));
     return this.sortFindings(findings);
   }
 

@@ -7,11 +7,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import request from 'supertest';
-import { testConfig, testService } from '../helpers/service.js';
+import { tempDir, testConfig, testService } from '../helpers/service.js';
 import { onlyLoopbackAndInterceptors } from '../helpers/nock-loopback.js';
 import { handleHookCall } from '../../src/cds-hooks/hook-call.js';
 import { composeDeps } from '../../src/compose.js';
 import { createLogger } from '../../src/http/logger.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { searchset } from './fixture.js';
 
 const TODAY = '2026-03-15';
@@ -216,6 +218,21 @@ describe('incomplete data is never answered as all clear (DQ-INCOMPLETE)', () =>
     const list = await cards(orderSelect({ ...prefetchOf({}), observations: truncated }));
     expect(rules(list)).not.toContain('DQ-INCOMPLETE:warning');
     expect(card(list, 'TACE-MISSING-LABS')!.detail).toMatch(/Incomplete data \(observations\): the prefetched Bundle has more pages/);
+  });
+
+  it('is added when the only cards naming the gap are silent (a rule in silent mode tells the clinician nothing)', async () => {
+    const withoutAlbumin = healthyLabs().filter((o) => o.id !== 'o-alb');
+    const truncated = { ...searchset(withoutAlbumin), link: [{ relation: 'next', url: `${BASE}/Observation?page=2` }] };
+    const policy = join(tempDir(), 'site-policy.json');
+    writeFileSync(policy, JSON.stringify({ ruleModes: { 'TACE-MISSING-LABS': 'silent', 'TACE-CP-C-POSSIBLE': 'silent', 'TACE-CP-B8-9': 'silent', 'TACE-CP-B7': 'silent' } }));
+    const silenced = await testService({ SITE_POLICY_FILE: policy }, { now });
+    try {
+      const list = await cards(orderSelect({ ...prefetchOf({}), observations: truncated }), 'hcc-tace-order-select', silenced.app);
+      expect(rules(list)).toContain('DQ-INCOMPLETE:warning');
+      expect(card(list, 'DQ-INCOMPLETE')!.detail).toContain('Laboratory results and measurements: not all were read');
+    } finally {
+      await silenced.close();
+    }
   });
 
   it('both roads give the same cards for data cut at the page bound', async () => {

@@ -76,7 +76,7 @@ describe('rule modes through HTTP', () => {
   });
 
   it('all silent answers {"cards": []}, every card logged; narrowed per service it is active again', async () => {
-    const silent = await serviceWith({ ruleModes: { 'SURV-OVERDUE': 'silent', 'AFP-ELEVATED': { default: 'silent' }, 'DQ-INCOMPLETE': 'silent' } }, clock);
+    const silent = await serviceWith({ ruleModes: { 'SURV-OVERDUE': 'silent', 'AFP-ELEVATED': { default: 'silent' } } }, clock);
     const narrowed = await serviceWith({ ruleModes: { 'SURV-OVERDUE': { default: 'silent', services: { 'hcc-patient-view': 'active' } } } }, clock);
     try {
       const res = await request(silent.app).post('/cds-services/hcc-patient-view').send(patientView()).expect(200);

@@ -118,6 +118,14 @@ describe('rule modes and snooze policy', () => {
     expect(governancePolicyErrors({ inrMax: 1.5 }, { rules })).toEqual([]);
   });
 
+  it('keeps DQ-INCOMPLETE active: it cannot be silenced or switched off, for any service or client', () => {
+    const refused = '"ruleModes.DQ-INCOMPLETE": always active (it is the card that says data were missing; silencing it would make incomplete data read as all clear)';
+    for (const mode of ['silent', 'off', { default: 'active', services: { 'hcc-patient-view': 'silent' } }, { issuers: { x: 'off' } }]) {
+      expect(governancePolicyErrors({ ruleModes: { 'DQ-INCOMPLETE': mode } }, { rules })).toEqual([refused]);
+    }
+    expect(governancePolicyErrors({ ruleModes: { 'DQ-INCOMPLETE': 'active' } }, { rules })).toEqual([]);
+  });
+
   it('resolves the mode of a call: iss over service over the rule default over active', () => {
     const modes = new RuleModes(governancePolicyFrom({
       ruleModes: {
