@@ -4,6 +4,7 @@
  * `meta.lastUpdated` (else integer `meta.versionId`) wins and says how many it superseded; when no version orders
  * them, every differing copy is kept (the record builder treats them as same-time results: the worse one counts).
  */
+import { canonicalJson } from '../common/canonical-json.js';
 
 export interface ResourceItem {
   resource: fhir4.FhirResource;
@@ -15,15 +16,8 @@ export interface ResourceItem {
   copies?: number;
 }
 
-/** JSON with object keys sorted (so key order in the sent JSON does not matter), without the top-level `meta`. */
-function canonical(value: unknown, top = true): string {
-  if (Array.isArray(value)) return `[${value.map((v) => canonical(v, false)).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const keys = Object.keys(value).filter((k) => !(top && k === 'meta')).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k], false)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
+/** The resource as canonical JSON without its `meta` (a copy differs by content, not by its version stamp). */
+const canonical = (resource: fhir4.FhirResource): string => canonicalJson({ ...resource, meta: undefined });
 
 /** A number that orders the copies' versions, or undefined when the copies cannot all be ordered the same way. */
 function versionStamps(resources: fhir4.FhirResource[]): number[] | undefined {

@@ -1,17 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { FeedbackItem } from '../cds-hooks/types.js';
+import { canonicalJson } from '../common/canonical-json.js';
 import type { CardFeedback, OverrideReasonCoding } from './types.js';
 
-/** JSON with object keys sorted at every level: the same feedback sent with its keys in another order is the same. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    const keys = Object.keys(record).filter((key) => record[key] !== undefined).sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
+export { canonicalJson };
 
 /** Same card, outcome, timestamp, accepted suggestions (in any order) and reason -> the same key (per service). */
 export function dedupKeyOf(item: FeedbackItem): string {
