@@ -4,7 +4,7 @@
  * and find the override in GET /cds-services/{id}/feedback. Screenshot: test-artifacts/preview.png.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -167,8 +167,8 @@ describe('preview helpers', () => {
   });
 });
 
-const builtDemo = existsSync(join(PACKAGE_ROOT, 'dist', 'dev', 'fhir-server', 'fhir-server.js'));
-(builtDemo ? describe : describe.skip)('npm run demo -- --once (built dist)', () => {
+// dist/ is built before any test runs (test/global-setup.mjs), so the demo always runs here.
+describe('npm run demo -- --once (built dist)', () => {
   it('loads the fixtures into the loopback FHIR server, prints cards fetched from it and both URLs, then exits 0', async () => {
     const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {
       execFile(process.execPath, [join(PACKAGE_ROOT, 'scripts', 'demo.mjs'), '--once'], { cwd: PACKAGE_ROOT, timeout: 60_000, env: { ...process.env, FEEDBACK_DB: join(PACKAGE_ROOT, '.demo', 'test-feedback.sqlite') } }, (error, out) => {
