@@ -46,6 +46,7 @@ const DAY_MS = 86_400_000;
 
 export class Governance {
   private readonly now: () => Date;
+  private readonly modeSets = new Map<string, ReadonlySet<string>>();
 
   constructor(private readonly options: GovernanceOptions) {
     this.now = options.now ?? (() => new Date());
@@ -61,10 +62,13 @@ export class Governance {
     return this.ruleIdsIn('silent', serviceId, iss);
   }
 
+  /** Worked out once per mode, service and client: the services and the (authenticated, registered) issuers are few. */
   private ruleIdsIn(mode: 'off' | 'silent', serviceId: string, iss?: string): ReadonlySet<string> {
-    const ids = new Set<string>();
-    for (const ruleId of Object.keys(this.options.modes.policy.ruleModes)) {
-      if (this.options.modes.modeOf(ruleId, serviceId, iss) === mode) ids.add(ruleId);
+    const key = `${mode}\u0000${serviceId}\u0000${iss ?? ''}`;
+    let ids = this.modeSets.get(key);
+    if (!ids) {
+      ids = new Set(Object.keys(this.options.modes.policy.ruleModes).filter((ruleId) => this.options.modes.modeOf(ruleId, serviceId, iss) === mode));
+      this.modeSets.set(key, ids);
     }
     return ids;
   }
