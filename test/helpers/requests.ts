@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { searchset as bundleOf } from '../fhir/fixture.js';
 import { fileURLToPath } from 'node:url';
 
 const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples');
@@ -65,7 +66,7 @@ export function orderSignRequest(overrides: Record<string, unknown> = {}): Recor
   };
 }
 
-const searchset = (...resources: object[]) => ({ resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) });
+const searchset = (...resources: object[]): fhir4.Bundle => bundleOf(resources as fhir4.FhirResource[]);
 
 export const afpObservation = (id: string, value: number, date: string) => ({
   resourceType: 'Observation',

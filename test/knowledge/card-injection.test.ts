@@ -6,6 +6,7 @@
 import request from 'supertest';
 import { CITATIONS } from '../../src/knowledge/citations.js';
 import { testService } from '../helpers/service.js';
+import { searchset as bundleOf } from '../fhir/fixture.js';
 import { renderedLinks } from '../helpers/card-text.js';
 
 const TODAY = '2026-03-15';
@@ -20,7 +21,7 @@ const observation = (id: string, loinc: string, valueQuantity: Record<string, un
   resourceType: 'Observation', id, status: 'final', subject: { reference: 'Patient/p1' },
   code: { coding: [{ system: 'http://loinc.org', code: loinc }] }, effectiveDateTime: `${TODAY}T08:00:00Z`, valueQuantity,
 });
-const searchset = (resources: unknown[]) => ({ resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) });
+const searchset = (resources: unknown[]): fhir4.Bundle => bundleOf(resources as fhir4.FhirResource[]);
 
 function hostileOrderSign() {
   const order = {
