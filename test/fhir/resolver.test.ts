@@ -123,12 +123,10 @@ describe('one wave, optional keys, server checks', () => {
       const matching = resources.filter((r) => `${r.resourceType}${type.slice(-1)}` === type);
       nock(FHIR).get(pathOf(type)).reply(answer((type === 'Patient/' ? matching[0] : searchset(matching)) as nock.Body));
     }
-    const started = performance.now();
     const data = await resolver().resolve(patientView, hookRequest({}), deadline());
-    const elapsed = performance.now() - started;
     expect(data.fhirRequests).toBe(7);
+    // All seven held open by the server at once: the fetches run together (no timing needed to show it).
     expect(seen.max).toBe(7);
-    expect(elapsed).toBeLessThan(400);
   });
 
   it('a site service with 12 keys fetches them all at once without a MaxListenersExceededWarning', async () => {
@@ -184,7 +182,8 @@ describe('one wave, optional keys, server checks', () => {
     nock(FHIR).get(pathOf('Observation?')).delay(3000).reply(200, searchset([]));
     const started = performance.now();
     const error = await resolver({ fhirTimeoutMs: 5000 }).resolve(patientView, hookRequest(without('observations')), AbortSignal.timeout(200)).catch((e: unknown) => e);
-    expect(performance.now() - started).toBeLessThan(600);
+    // Ended by the 200 ms deadline, long before the 3 s answer (a bound loose enough for a loaded machine).
+    expect(performance.now() - started).toBeLessThan(2000);
     expect(error).toBeInstanceOf(OutcomeError);
     expect((error as OutcomeError).kind).toBe('unobtainable-data');
     expect((error as OutcomeError).issues[0]?.diagnostics).toMatch(/"observations": the hook call's deadline/);
