@@ -49,6 +49,9 @@ describe('the issued-card log purge', () => {
 
   it('a store that fails is logged, never thrown', async () => {
     const failing = { ...store, cardLog: { ...store.cardLog, purgeBefore: () => Promise.reject(new Error('down')) } };
-    await expect(purgeOnce({ store: failing, retentionDays: 30, logger, now: () => NOW })).resolves.toBeUndefined();
+    const warned: unknown[][] = [];
+    const spy = Object.assign(Object.create(logger) as typeof logger, { warn: (...args: unknown[]) => void warned.push(args) });
+    await expect(purgeOnce({ store: failing, retentionDays: 30, logger: spy, now: () => NOW })).resolves.toBeUndefined();
+    expect(warned).toEqual([[{ err: 'down' }, 'issued-card log purge failed; retried in an hour']]);
   });
 });

@@ -126,7 +126,10 @@ describe('ORDER_HOOK_PREFETCH', () => {
   it('prefetch sent anyway under none (an EHR with an old discovery) is used, not refetched', async () => {
     const fullService = (await discovery(full)).find((service) => service.hook === 'order-sign')!;
     const body = { ...fixtureHookRequest(fixture, 'order-sign', fullService.prefetch, bundle), fhirServer: fhirBase };
-    await request(none.app).post(`/cds-services/${fullService.id}`).send(body).expect(200);
+    const noneRes = await request(none.app).post(`/cds-services/${fullService.id}`).send(body).expect(200);
     expect(fhir.requests).toEqual([]);
+    const fullRes = await request(full.app).post(`/cds-services/${fullService.id}`).send(body).expect(200);
+    expect(noneRes.body.cards.length).toBeGreaterThan(0);
+    expect(summaryOf(noneRes.body.cards)).toEqual(summaryOf(fullRes.body.cards));
   });
 });
