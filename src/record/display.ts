@@ -32,6 +32,21 @@ export function unitText(ucum: string | undefined): string {
   const code = ucum.trim();
   const named = UNIT_NAMES[code];
   if (named !== undefined) return named;
+  // Every lab value of a call is shown with its unit, and a call holds few distinct units: each is worked out once.
+  let text = UNIT_TEXTS.get(code);
+  if (text === undefined) {
+    text = formatUnit(code);
+    if (UNIT_TEXTS.size >= MAX_UNIT_TEXTS) UNIT_TEXTS.clear();
+    UNIT_TEXTS.set(code, text);
+  }
+  return text;
+}
+
+/** Units seen in the data (EHR input: bounded, so a flood of odd units cannot grow it). */
+const UNIT_TEXTS = new Map<string, string>();
+const MAX_UNIT_TEXTS = 1000;
+
+function formatUnit(code: string): string {
   return code
     .replace(/\{1\.73_m2\}/g, '1.73 m²')
     // A standalone annotation names what is counted ({copies}/mL -> copies/mL); one attached to a unit is dropped.
