@@ -34,6 +34,25 @@ export interface ResolverOptions {
   logger?: Logger;
 }
 
+/** What a service's prefetch keys are, worked out once per service (services are loaded at start-up). */
+interface ServiceShape {
+  keys: string[];
+  optional: ReadonlySet<string>;
+  /** The resource type of each key whose template names it (`Observation?...`); a token-led template (`{{context.userId}}`) is known only once rendered. */
+  staticTypes: ReadonlyMap<string, string>;
+}
+const shapes = new WeakMap<ServiceDefinition, ServiceShape>();
+function shapeOf(service: ServiceDefinition): ServiceShape {
+  let shape = shapes.get(service);
+  if (!shape) {
+    const keys = Object.keys(service.prefetch);
+    const staticTypes = new Map(keys.filter((key) => !(service.prefetch[key] as string).startsWith('{{')).map((key) => [key, expectedType(service.prefetch[key] as string)]));
+    shape = { keys, optional: new Set(service.optionalPrefetch ?? []), staticTypes };
+    shapes.set(service, shape);
+  }
+  return shape;
+}
+
 export class FhirDataResolver implements DataResolver {
   /** Kept for the life of the service: its kept-alive connections serve every hook call. */
   private readonly transport: FhirTransport;
@@ -51,8 +70,7 @@ export class FhirDataResolver implements DataResolver {
   async resolve(service: ServiceDefinition, request: HookRequest, deadline: AbortSignal): Promise<ResolvedData> {
     const call = new FhirCall(request, deadline, this.transport);
     const values = tokenValues(request.context);
-    const optional = new Set(service.optionalPrefetch ?? []);
-    const keys = Object.keys(service.prefetch);
+    const { keys, optional, staticTypes } = shapeOf(service);
     const problem = serverProblem(request.fhirServer, this.options, this.transport.allowlist);
     // Each request in flight (one per key at most) listens to both signals; a site's hooks may have more keys than
     // Node's default of 10 listeners, which would print a MaxListenersExceededWarning on every call.
@@ -70,7 +88,8 @@ export class FhirDataResolver implements DataResolver {
         }
       }),
     );
-    const resourceTypeOf = (key: string): string => expectedType(renderTemplate(service.prefetch[key] as string, values) ?? (service.prefetch[key] as string));
+    const resourceTypeOf = (key: string): string =>
+      staticTypes.get(key) ?? expectedType(renderTemplate(service.prefetch[key] as string, values) ?? (service.prefetch[key] as string));
     const { resolved, gaps } = applyFailurePolicy(keys, settled, optional, resourceTypeOf);
     return { keys: resolved, gaps, fhirRequests: call.requests };
   }
