@@ -6,9 +6,9 @@ import { readJsonFile } from './common/startup-file.js';
 import { StartupError } from './common/startup.js';
 import { DEFAULT_GOVERNANCE_POLICY, GOVERNANCE_POLICY_KEYS, governancePolicyFrom, GovernancePolicyError, type GovernancePolicy, type KnownNames } from './governance/rule-modes.js';
 import { settingsFromPolicy } from './knowledge/site-policy.js';
+import { isObject } from './common/json-object.js';
 import { DEFAULT_SETTINGS, type Settings } from './knowledge/settings.js';
 
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** The document without the go-live keys: the settings schema knows only settings. */
 function settingsPart(document: unknown): unknown {

@@ -8,7 +8,8 @@ import { Client } from 'fhir-kit-client';
 import type { Logger } from 'pino';
 import type { Metrics } from '../common/metrics.js';
 import type { IssueCode } from '../common/outcomes.js';
-import { isObject, readPage, type Page } from './fhir-page.js';
+import { isObject } from '../common/json-object.js';
+import { readPage, type Page } from './fhir-page.js';
 import { FhirTransport, FhirTransportError } from './fhir-transport.js';
 
 export type FetchOutcome = 'ok' | 'http_4xx' | 'http_5xx' | 'timeout' | 'network' | 'malformed' | 'refused' | 'too_large';

@@ -1,4 +1,5 @@
 /** A FHIR answer as pages of data: a Bundle's resources and next link, or one resource; error outcomes flagged, not data. */
+import { isObject } from '../common/json-object.js';
 
 export interface Page {
   resources: fhir4.FhirResource[];
@@ -7,7 +8,6 @@ export interface Page {
   outcome?: boolean;
 }
 
-export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Issue codes that say the results are partial, whatever the severity (FHIR R4 issue-type). */
 const PARTIAL_RESULT_CODES = new Set(['incomplete', 'suppressed', 'too-costly', 'throttled', 'timeout', 'transient', 'lock-error', 'no-store', 'exception']);

@@ -63,7 +63,6 @@ const allActive = (value: unknown): boolean =>
     (value.default === undefined || value.default === 'active') &&
     [value.services, value.issuers].every((map) => map === undefined || (isObject(map) && Object.values(map).every((mode) => mode === 'active'))));
 
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 const quoted = (text: string): string => JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
 
 function modeError(field: string, value: unknown): string | undefined {
@@ -182,3 +181,4 @@ export class RuleModes {
     return lines;
   }
 }
+import { isObject } from '../common/json-object.js';

@@ -4,7 +4,8 @@
  * OperationOutcome, an invalid value or one of the wrong type is fetched from `fhirServer`; a template whose token
  * has no value in this context cannot be rendered.
  */
-import { isObject, readPage, type Page } from '../../fhir/fhir-page.js';
+import { isObject } from '../../common/json-object.js';
+import { readPage, type Page } from '../../fhir/fhir-page.js';
 import type { PrefetchValue } from '../types.js';
 
 export type Plan =
