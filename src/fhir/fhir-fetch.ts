@@ -10,7 +10,7 @@ import type { Metrics } from '../common/metrics.js';
 import type { IssueCode } from '../common/outcomes.js';
 import { isObject } from '../common/json-object.js';
 import { readPage, type Page } from './fhir-page.js';
-import { FhirTransport, FhirTransportError } from './fhir-transport.js';
+import { FhirTransport, FhirTransportError, type TransportRequestOptions } from './fhir-transport.js';
 
 export type FetchOutcome = 'ok' | 'http_4xx' | 'http_5xx' | 'timeout' | 'network' | 'malformed' | 'refused' | 'too_large';
 
@@ -25,7 +25,10 @@ export class FetchFailure extends Error {
   }
 }
 
-/** One hook call's outbound state: one client, the request count, a fail-fast switch. */
+/**
+ * One hook call's outbound state: one client, the request count, a fail-fast switch. `cancel` is also pulled when the
+ * deadline passes, so that each request listens to one signal (`deadline.aborted` tells the two causes apart).
+ */
 export class FhirCall {
   private client?: Client;
   readonly cancel = new AbortController();
@@ -35,7 +38,10 @@ export class FhirCall {
     readonly request: { fhirServer?: string; fhirAuthorization?: { access_token?: unknown } },
     readonly deadline: AbortSignal,
     private readonly transport: FhirTransport,
-  ) {}
+  ) {
+    if (deadline.aborted) this.cancel.abort();
+    else deadline.addEventListener('abort', () => this.cancel.abort(), { once: true });
+  }
 
   fhirClient(): Client {
     if (!this.client) {
@@ -66,28 +72,18 @@ export class FhirFetcher {
   async fetchPage(key: string, url: string, resourceType: string, search: boolean, call: FhirCall): Promise<Page> {
     if (call.deadline.aborted) throw new FetchFailure(`the hook call's deadline (${this.options.hookDeadlineMs} ms) passed`, 'timeout');
     if (call.cancel.signal.aborted) throw new FetchFailure('cancelled', 'incomplete', true);
-    // One controller per request, aborted by its own timer, the call's deadline or the call's fail-fast switch; all
-    // three links are undone when the request ends (AbortSignal.any/timeout keep them alive much longer).
-    const request = new AbortController();
-    const abort = (): void => request.abort();
-    const timeout = { timedOut: false };
-    const timer = setTimeout(() => {
-      timeout.timedOut = true;
-      request.abort();
-    }, this.options.fhirTimeoutMs);
-    call.deadline.addEventListener('abort', abort, { once: true });
-    call.cancel.signal.addEventListener('abort', abort, { once: true });
-    const signal = request.signal;
     call.requests++;
     const started = performance.now();
     let outcome: FetchOutcome = 'ok';
     try {
       let body: unknown;
       try {
-        // The transport never follows a redirect (it could carry the bearer token to another server).
-        body = await call.fhirClient().request(url, { options: { signal } });
+        // The transport never follows a redirect (it could carry the bearer token to another server). It keeps the
+        // FHIR_TIMEOUT_MS timer itself; the call's signal carries its deadline and its fail-fast switch.
+        const options: TransportRequestOptions = { signal: call.cancel.signal, timeoutMs: this.options.fhirTimeoutMs };
+        body = await call.fhirClient().request(url, { options });
       } catch (error) {
-        const failure = this.describe(error, timeout, call);
+        const failure = this.describe(error, call);
         outcome = failure.outcome;
         throw failure.error;
       }
@@ -114,17 +110,14 @@ export class FhirFetcher {
       }
       return page;
     } finally {
-      clearTimeout(timer);
-      call.deadline.removeEventListener('abort', abort);
-      call.cancel.signal.removeEventListener('abort', abort);
       this.count(resourceType, outcome, (performance.now() - started) / 1000);
       if (outcome !== 'ok') this.options.logger?.warn({ prefetchKey: key, resourceType, outcome }, 'FHIR request failed');
     }
   }
 
-  private describe(error: unknown, timeout: { timedOut: boolean }, call: FhirCall): { error: FetchFailure; outcome: FetchOutcome } {
+  private describe(error: unknown, call: FhirCall): { error: FetchFailure; outcome: FetchOutcome } {
     if (call.deadline.aborted) return { error: new FetchFailure(`the hook call's deadline (${this.options.hookDeadlineMs} ms) passed`, 'timeout'), outcome: 'timeout' };
-    if (timeout.timedOut) return { error: new FetchFailure(`the FHIR server did not answer within ${this.options.fhirTimeoutMs} ms (FHIR_TIMEOUT_MS)`, 'timeout'), outcome: 'timeout' };
+    if (error instanceof FhirTransportError && error.kind === 'timeout') return { error: new FetchFailure(`the FHIR server did not answer within ${this.options.fhirTimeoutMs} ms (FHIR_TIMEOUT_MS)`, 'timeout'), outcome: 'timeout' };
     if (call.cancel.signal.aborted) return { error: new FetchFailure('cancelled', 'incomplete', true), outcome: 'network' };
     if (error instanceof FhirTransportError) return this.describeTransport(error);
     const status = isObject(error) && isObject(error.response) ? error.response.status : undefined;
@@ -153,6 +146,8 @@ export class FhirFetcher {
         return { error: new FetchFailure('the request would go to another server than fhirServer; no request was made', 'security'), outcome: 'refused' };
       case 'undecodable':
         return { error: new FetchFailure('the FHIR server sent a body that could not be decoded (Content-Encoding)'), outcome: 'malformed' };
+      case 'timeout':
+        return { error: new FetchFailure(`the FHIR server did not answer within ${this.options.fhirTimeoutMs} ms (FHIR_TIMEOUT_MS)`, 'timeout'), outcome: 'timeout' };
       case 'aborted':
       case 'network':
         return { error: new FetchFailure(`the FHIR server could not be reached${error.code ? ` (${error.code})` : ''}`), outcome: 'network' };

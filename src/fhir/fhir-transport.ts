@@ -18,9 +18,20 @@ import { isIP } from 'node:net';
 import { pipeline, Writable, type Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { FhirResource, RequestOptions } from 'fhir-kit-client';
+import { performance } from 'node:perf_hooks';
 import { isNonPublicAddress, ServerAllowlist } from './outbound-policy.js';
 
-export type TransportFailure = 'too-large' | 'non-public-address' | 'outside-allowlist' | 'other-origin' | 'undecodable' | 'aborted' | 'network';
+export type TransportFailure = 'too-large' | 'non-public-address' | 'outside-allowlist' | 'other-origin' | 'undecodable' | 'aborted' | 'timeout' | 'network';
+
+/**
+ * fhir-kit-client's per-request options (handed through `Client.request` unchanged) and a time limit: the transport
+ * keeps the timer itself, so a request needs no AbortController of its own; `signal` is the hook call's (deadline,
+ * fail-fast), shared by all its requests.
+ */
+export interface TransportRequestOptions extends RequestOptions {
+  /** The request (a stale-socket retry included) fails with kind 'timeout' when no whole answer came within this. */
+  timeoutMs?: number;
+}
 
 /** A request that failed before a usable answer; `message` names no URL and no token. */
 export class FhirTransportError extends Error {
@@ -80,6 +91,7 @@ const ignore = (): void => undefined;
 
 const nonPublic = (): FhirTransportError => new FhirTransportError('non-public-address', 'the FHIR server is at a loopback, link-local or private address');
 const aborted = (): FhirTransportError => new FhirTransportError('aborted', 'the request was aborted');
+const timedOut = (): FhirTransportError => new FhirTransportError('timeout', 'the FHIR server did not answer in time');
 
 function decoderFor(coding: string): Transform | undefined {
   switch (coding) {
@@ -155,7 +167,7 @@ export class FhirConnection {
   }
 
   /** As fhir-kit-client: the parsed JSON body (`{}` when empty); a non-2xx or non-JSON answer rejects with FhirResponseError. */
-  async request(method: string, requestUrl: string, options: RequestOptions = {}, body?: unknown): Promise<FhirResource> {
+  async request(method: string, requestUrl: string, options: TransportRequestOptions = {}, body?: unknown): Promise<FhirResource> {
     const url = new URL(this.expandUrl(requestUrl));
     const signal = options.signal as AbortSignal | undefined;
     const { allowlist } = this.transport;
@@ -171,7 +183,9 @@ export class FhirConnection {
       ...(this.bearerToken ? { authorization: `Bearer ${this.bearerToken}` } : {}),
     };
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const send = (): Promise<Exchange> => exchange(url, method, headers, payload, this.transport.agentFor(url, guarded), this.transport.options.maxResponseBytes, signal);
+    const until = options.timeoutMs === undefined ? undefined : performance.now() + options.timeoutMs;
+    const send = (): Promise<Exchange> =>
+      exchange(url, method, headers, payload, this.transport.agentFor(url, guarded), this.transport.options.maxResponseBytes, signal, until === undefined ? undefined : until - performance.now());
     let answer: Exchange;
     try {
       answer = await send();
@@ -197,7 +211,8 @@ function lowerCased(headers: Record<string, string> | undefined): Record<string,
 }
 
 function parse({ status, body }: Exchange): FhirResource {
-  const text = body.toString('utf8').replace(/^\uFEFF/, '');
+  // A UTF-8 byte order mark (EF BB BF) is not JSON; some servers send one.
+  const text = body.toString('utf8', body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0);
   let data: unknown = {};
   if (text !== '') {
     try {
@@ -211,19 +226,31 @@ function parse({ status, body }: Exchange): FhirResource {
 }
 
 /**
- * One request and its whole (decoded, bounded) body. Settles exactly once; whatever settles it first (abort, error,
- * the byte cap, the end) destroys the request, its socket and every decoder, and later events find it settled.
+ * One request and its whole (decoded, bounded) body. Settles exactly once; whatever settles it first (abort, timeout,
+ * error, the byte cap, the end) destroys the request, its socket and every decoder, and later events find it settled.
  */
-function exchange(url: URL, method: string, headers: OutgoingHttpHeaders, payload: string | undefined, agent: HttpAgent, maxBytes: number, signal: AbortSignal | undefined): Promise<Exchange> {
+function exchange(
+  url: URL,
+  method: string,
+  headers: OutgoingHttpHeaders,
+  payload: string | undefined,
+  agent: HttpAgent,
+  maxBytes: number,
+  signal: AbortSignal | undefined,
+  timeoutMs: number | undefined,
+): Promise<Exchange> {
   return new Promise<Exchange>((resolve, reject) => {
     if (signal?.aborted) return reject(aborted());
+    if (timeoutMs !== undefined && timeoutMs <= 0) return reject(timedOut());
     let settled = false;
     let answered = false;
+    let timer: NodeJS.Timeout | undefined;
     const streams: { destroy(): void }[] = [];
     const settle = (error: Error | undefined, value?: Exchange): void => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
+      if (timer !== undefined) clearTimeout(timer);
       if (error) {
         for (const stream of streams) stream.destroy();
         req.destroy();
@@ -234,6 +261,7 @@ function exchange(url: URL, method: string, headers: OutgoingHttpHeaders, payloa
     };
     const onAbort = (): void => settle(aborted());
     const tooLarge = (): FhirTransportError => new FhirTransportError('too-large', `the answer is larger than ${maxBytes} bytes`);
+    const broken = (): FhirTransportError => new FhirTransportError('network', 'the connection broke while the answer was read');
 
     let req: ClientRequest;
     try {
@@ -243,6 +271,7 @@ function exchange(url: URL, method: string, headers: OutgoingHttpHeaders, payloa
       return reject(new FhirTransportError('network', 'the request could not be made'));
     }
     signal?.addEventListener('abort', onAbort, { once: true });
+    if (timeoutMs !== undefined) timer = setTimeout(() => settle(timedOut()), timeoutMs);
     req.on('socket', (socket) => {
       if (listenedSockets.has(socket)) return;
       listenedSockets.add(socket);
@@ -260,12 +289,41 @@ function exchange(url: URL, method: string, headers: OutgoingHttpHeaders, payloa
       streams.push(res);
       const status = res.statusCode ?? 0;
       const length = Number(res.headers['content-length']);
-      const codings = (res.headers['content-encoding'] ?? '')
-        .split(',')
-        .map((coding) => coding.trim().toLowerCase())
-        .filter((coding) => coding !== '' && coding !== 'identity');
+      const encoding = res.headers['content-encoding'];
+      const codings =
+        encoding === undefined
+          ? []
+          : encoding
+              .split(',')
+              .map((coding) => coding.trim().toLowerCase())
+              .filter((coding) => coding !== '' && coding !== 'identity');
       if (codings.length === 0 && length > maxBytes) return settle(tooLarge());
       if (codings.length > MAX_CONTENT_CODINGS) return settle(new FhirTransportError('undecodable', `the answer has more than ${MAX_CONTENT_CODINGS} content codings`));
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const take = (chunk: Buffer): boolean => {
+        size += chunk.length;
+        if (size > maxBytes) return false;
+        chunks.push(chunk);
+        return true;
+      };
+      const body = (): Buffer => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      if (codings.length === 0) {
+        // The common case, read straight off the response: a stream pipeline costs an AbortController, a DOMException
+        // and a Writable per request, a third of the transport's own CPU.
+        res.on('data', (chunk: Buffer) => {
+          if (!take(chunk)) settle(tooLarge());
+        });
+        res.on('end', () => settle(undefined, { status, body: body() }));
+        // Closed before its end (the server or the socket went away mid-body): 'end' never comes. After the end
+        // 'close' comes too; no error is made then (an Error's stack trace is a good part of a request's cost).
+        const onBroken = (): void => {
+          if (!settled) settle(broken());
+        };
+        res.on('error', onBroken);
+        res.on('close', onBroken);
+        return;
+      }
       const decoders: Transform[] = [];
       // Content codings are listed in the order they were applied: undone last to first.
       for (const coding of codings.reverse()) {
@@ -276,20 +334,15 @@ function exchange(url: URL, method: string, headers: OutgoingHttpHeaders, payloa
       }
       let undecodable = false;
       for (const decoder of decoders) decoder.once('error', () => (undecodable = true));
-      const chunks: Buffer[] = [];
-      let size = 0;
       const sink = new Writable({
         write(chunk: Buffer, _encoding, done) {
-          size += chunk.length;
-          if (size > maxBytes) return done(tooLarge());
-          chunks.push(chunk);
-          done();
+          done(take(chunk) ? undefined : tooLarge());
         },
       });
       pipeline([res, ...decoders, sink], (error) => {
-        if (!error) return settle(undefined, { status, body: Buffer.concat(chunks, size) });
+        if (!error) return settle(undefined, { status, body: body() });
         if (error instanceof FhirTransportError) return settle(error);
-        settle(undecodable ? new FhirTransportError('undecodable', 'the answer could not be decoded (Content-Encoding)') : new FhirTransportError('network', 'the connection broke while the answer was read'));
+        settle(undecodable ? new FhirTransportError('undecodable', 'the answer could not be decoded (Content-Encoding)') : broken());
       });
     });
     req.end(payload);

@@ -343,6 +343,70 @@ describe('the transport itself: settles once, cleans up', () => {
     expect(fhir.requests).toEqual([]);
   });
 
+  it('timeoutMs: no answer in time rejects with kind timeout, and the socket is closed', async () => {
+    let closed = 0;
+    const silent = createTcpServer((socket) => {
+      socket.resume();
+      socket.on('close', () => (closed += 1));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const started = performance.now();
+    const error = await transport.connection(`http://127.0.0.1:${(silent.address() as AddressInfo).port}/fhir`).request('GET', 'Patient/p1', { timeoutMs: 150 } as object).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FhirTransportError);
+    expect((error as FhirTransportError).kind).toBe('timeout');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    expect(await eventually(() => closed === 1)).toBe(true);
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it('timeoutMs covers the one retry on a stale kept-alive socket: the second attempt gets what is left, not a new limit', async () => {
+    // Connection 1 answers its first request, then hangs up 200 ms into the second (a stale socket: the client sends
+    // again); connection 2 never answers. With the limit shared, the call ends at ~300 ms; with a fresh one, ~500 ms.
+    let connections = 0;
+    const server = createTcpServer((socket: Socket) => {
+      connections += 1;
+      const first = connections === 1;
+      let requests = 0;
+      socket.on('data', () => {
+        requests += 1;
+        if (!first) return;
+        if (requests === 1) socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/fhir+json\r\ncontent-length: 39\r\nconnection: keep-alive\r\n\r\n{"resourceType":"Patient","id":"p1"}   ');
+        else setTimeout(() => socket.destroy(), 200);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const connection = transport.connection(`http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`);
+    expect(await connection.request('GET', 'Patient/p1', { timeoutMs: 1000 } as object)).toMatchObject({ id: 'p1' });
+    const started = performance.now();
+    const error = await connection.request('GET', 'Patient/p1', { timeoutMs: 300 } as object).catch((e: unknown) => e);
+    const took = performance.now() - started;
+    expect((error as FhirTransportError).kind).toBe('timeout');
+    expect(connections).toBe(2);
+    expect(took).toBeGreaterThanOrEqual(290);
+    expect(took).toBeLessThan(450);
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('an identity body cut before its Content-Length is a broken connection, not data', async () => {
+    const server = createTcpServer((socket: Socket) => {
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/fhir+json\r\ncontent-length: 500\r\n\r\n{"resourceType":"Bundle","type":"searchset","entry":[');
+        setTimeout(() => socket.destroy(), 20);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const error = await transport.connection(`http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`).request('GET', 'Observation?patient=p1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FhirTransportError);
+    expect((error as FhirTransportError).kind).toBe('network');
+    expect((error as FhirTransportError).message).toBe('the connection broke while the answer was read');
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('a UTF-8 byte order mark before the JSON is skipped', async () => {
+    fhir = await startHostileFhir({ kind: 'raw', headers: { 'content-type': 'application/fhir+json' }, body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"resourceType":"Bundle","type":"searchset","entry":[]}')]) });
+    expect(await transport.connection(fhir.base).request('GET', 'Observation?patient=p1')).toMatchObject({ resourceType: 'Bundle', entry: [] });
+  });
+
   it('never sends the token to another origin', async () => {
     const error = await transport.connection('http://127.0.0.1:1/fhir', 'tok').request('GET', 'http://127.0.0.2:1/fhir/Patient/p1').catch((e: unknown) => e);
     expect((error as FhirTransportError).kind).toBe('other-origin');
