@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PACKAGE_ROOT } from '../src/config.js';
 import { benchArgs, benchBodies, cannon, fmt, mb, MB, median, percentile, quiesce, startFhirSide, startFlags, startService, traffic, usage, type FhirSide } from './harness.js';
 import { measureMiddleware, middlewareMarkdown } from './middleware.js';
+import { measureRoad, roadMarkdown } from './road.js';
 import { measureStages, stagesMarkdown } from './stages.js';
 
 const args = benchArgs();
@@ -59,6 +60,7 @@ const FLOOR_VIEW = 'node:http floor: patient-view, full prefetch (surv-overdue)'
 const SELECT_FULL = 'order-select, full prefetch (tace-realistic)';
 const VIEW_FULL = 'patient-view, full prefetch (surv-overdue)';
 const MEDPLUM_ROAD = 'order-select, FHIR road, local FHIR server (Medplum)';
+const GETS_FLOOR = 'node:http, the same call: its 6 GETs over a bare Agent, bodies parsed, answers {"cards":[]}';
 
 async function sample(child: ChildProcess, url: string, payload: string, connections: number, fhir?: FhirSide): Promise<Sample> {
   if (fhir) await quiesce(fhir);
@@ -110,6 +112,10 @@ async function main(): Promise<void> {
   process.stdout.write('middleware (in-process)...\n');
   const middlewareIterations = 20000;
   const middleware = await measureMiddleware(middlewareIterations);
+  process.stdout.write('FHIR road (in-process)...\n');
+  const roadCalls = 200;
+  const roadRounds = 5;
+  const road = await measureRoad(roadCalls, roadRounds, [0, DELAY]);
 
   const [medplum, stub] = await Promise.all([startFhirSide(['medplum']), startFhirSide(['stub', 'tace-realistic', String(DELAY)])]);
   const { child, base, floorBase } = await startService(SERVICE_FLAGS, process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []);
@@ -127,6 +133,7 @@ async function main(): Promise<void> {
     { name: SELECT_FULL, base, path: SELECT, payload: JSON.stringify(selectBody), floor: FLOOR_SELECT },
     { name: VIEW_FULL, base, path: VIEW, payload: JSON.stringify(viewBody), floor: FLOOR_VIEW },
     { name: MEDPLUM_ROAD, base, path: SELECT, payload: JSON.stringify(roadBody(medplum.baseUrl)), fhir: medplum },
+    { name: GETS_FLOOR, base: floorBase, path: `/bench/gets${SELECT.slice('/cds-services'.length)}`, payload: JSON.stringify(roadBody(stub.baseUrl)), fhir: stub },
     { name: `node:http floor: ${stubRoad}`, base: floorBase, path: SELECT, payload: JSON.stringify(roadBody(stub.baseUrl)), fhir: stub },
     { name: stubRoad, base, path: SELECT, payload: JSON.stringify(roadBody(stub.baseUrl)), fhir: stub, floor: `node:http floor: ${stubRoad}` },
   ];
@@ -170,13 +177,15 @@ async function main(): Promise<void> {
   const worstCpuRatio = Math.max(cpuRatio(select10), cpuRatio(view10));
   const worstP99Ratio = Math.max(p99Ratio(select10), p99Ratio(view10));
   const worstRoadCpu = Math.max(stub1.cpuMsPerCall, stub10.cpuMsPerCall);
+  const gets1 = row(GETS_FLOOR, 1);
+  const gets10 = row(GETS_FLOOR, 10);
   const x = (ratio: number): string => `${fmt(ratio)} x`;
   const budget = [
     `| CPU per call, full prefetch, c=10, as a ratio to the node:http floor | <= 1.5 x | order-select ${x(cpuRatio(select10))} (${fmt(select10.cpuMsPerCall, 3)} / ${fmt(floorOf(select10)!.cpuMsPerCall, 3)} ms), patient-view ${x(cpuRatio(view10))} (${fmt(view10.cpuMsPerCall, 3)} / ${fmt(floorOf(view10)!.cpuMsPerCall, 3)} ms) | ${gap(worstCpuRatio, 1.5, 'x')} | ${ok(worstCpuRatio <= 1.5)} |`,
     `| p99, full prefetch, c=10, as a ratio to the node:http floor's p99 | <= 2 x | order-select ${x(p99Ratio(select10))} (${fmt(select10.p99)} / ${fmt(floorOf(select10)!.p99)} ms), patient-view ${x(p99Ratio(view10))} (${fmt(view10.p99)} / ${fmt(floorOf(view10)!.p99)} ms) | ${gap(worstP99Ratio, 2, 'x')} | ${ok(worstP99Ratio <= 2)} |`,
     `| FHIR road: all queries of a call in flight together (c=1) | max in flight = requests per call | stub ${stub1.maxInFlight} of ${fmt(stub1.fhirPerCall, 1)}, local server ${medplum1.maxInFlight} of ${fmt(medplum1.fhirPerCall, 1)} | - | ${ok(parallel(stub1) && parallel(medplum1))} |`,
-    `| FHIR road vs the ${DELAY} ms stub: CPU per call | <= 2.0 ms | c=1 ${fmt(stub1.cpuMsPerCall, 3)} ms, c=10 ${fmt(stub10.cpuMsPerCall, 3)} ms (node:http floor ${fmt(floorOf(stub1)!.cpuMsPerCall, 3)} / ${fmt(floorOf(stub10)!.cpuMsPerCall, 3)} ms) | ${gap(worstRoadCpu, 2, 'ms')} | ${ok(worstRoadCpu <= 2)} |`,
-    `| FHIR road vs the ${DELAY} ms stub: p50 at c=1 | <= ${DELAY + 2} ms | p50 ${fmt(stub1.p50)} ms (p99 ${fmt(stub1.p99)} ms; node:http floor p50 ${fmt(floorOf(stub1)!.p50)} ms) | ${gap(stub1.p50, DELAY + 2, 'ms')} | ${ok(stub1.non2xx === 0 && stub1.p50 <= DELAY + 2)} |`,
+    `| FHIR road vs the ${DELAY} ms stub: CPU per call | <= 2.0 ms | c=1 ${fmt(stub1.cpuMsPerCall, 3)} ms, c=10 ${fmt(stub10.cpuMsPerCall, 3)} ms (node:http floor ${fmt(floorOf(stub1)!.cpuMsPerCall, 3)} / ${fmt(floorOf(stub10)!.cpuMsPerCall, 3)} ms; the 6 GETs alone on a bare Agent ${fmt(gets1.cpuMsPerCall, 3)} / ${fmt(gets10.cpuMsPerCall, 3)} ms) | ${gap(worstRoadCpu, 2, 'ms')} | ${ok(worstRoadCpu <= 2)} |`,
+    `| FHIR road vs the ${DELAY} ms stub: p50 at c=1 | <= ${DELAY + 2} ms | p50 ${fmt(stub1.p50)} ms (p99 ${fmt(stub1.p99)} ms; node:http floor p50 ${fmt(floorOf(stub1)!.p50)} ms; the 6 GETs alone ${fmt(gets1.p50)} ms) | ${gap(stub1.p50, DELAY + 2, 'ms')} | ${ok(stub1.non2xx === 0 && stub1.p50 <= DELAY + 2)} |`,
     `| RSS after the run | <= 150 MB | ${mb(endUsage.rssBytes)} MB (start ${mb(startUsage.rssBytes)}, peak ${mb(endUsage.maxRssBytes)}, after ${IDLE_SECONDS} s idle ${mb(idleUsage.rssBytes)}) | ${gap(endUsage.rssBytes / MB, 150, 'MB')} | ${ok(endUsage.rssBytes <= 150 * MB)} |`,
   ];
   const ratios = (r: Row): string => (floorOf(r) ? `${x(cpuRatio(r))} | ${x(p99Ratio(r))}` : '- | -');
@@ -215,6 +224,12 @@ async function main(): Promise<void> {
     '## Where the CPU of one call goes',
     '',
     ...stagesMarkdown(stages, stageIterations),
+    '',
+    '## Where the CPU of one FHIR-road call goes',
+    '',
+    ...roadMarkdown(road),
+    '',
+    `In one process (\`bench/road.ts\`), no HTTP server and no autocannon: calls one after another against the bench's stub (its own process), each number the median of ${roadRounds} rounds of ${roadCalls} calls after a warm-up. CPU is this process's user + system time (GC threads included); heap bytes are counted across GCs (v8.GCProfiler: what each GC found above what the previous one left). The "GETs alone" rows are the floor of Node itself for the call's outbound side: the same ${road[1]?.fhirRequestsPerCall.toFixed(0) ?? 6} URLs at once over a bare kept-alive Agent, each body read and JSON-parsed, nothing else. The road minus its GETs minus the full-prefetch row is what our transport, fhir-kit-client and the resolver add.`,
     '',
     '## What each piece of the Express stack costs per call',
     '',

@@ -157,13 +157,16 @@ interface Exchange {
 /** fhir-kit-client's HttpClient contract (`request(method, url, options, body)`) over node:http(s). */
 export class FhirConnection {
   private readonly origin: string;
+  /** The same for every request of the call (node:http copies them, never changes them). */
+  private readonly headers: OutgoingHttpHeaders;
 
   constructor(
     private readonly transport: FhirTransport,
     readonly baseUrl: string,
-    private readonly bearerToken?: string,
+    bearerToken?: string,
   ) {
     this.origin = new URL(baseUrl).origin;
+    this.headers = { accept: 'application/fhir+json', 'accept-encoding': 'gzip, deflate, br', ...(bearerToken ? { authorization: `Bearer ${bearerToken}` } : {}) };
   }
 
   /** As fhir-kit-client: the parsed JSON body (`{}` when empty); a non-2xx or non-JSON answer rejects with FhirResponseError. */
@@ -176,12 +179,7 @@ export class FhirConnection {
     const guarded = this.transport.guarded(url);
     // A literal IP is connected to without a lookup, so it is checked here.
     if (guarded && isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0 && isNonPublicAddress(url.hostname)) throw nonPublic();
-    const headers: OutgoingHttpHeaders = {
-      ...lowerCased(options.headers),
-      accept: 'application/fhir+json',
-      'accept-encoding': 'gzip, deflate, br',
-      ...(this.bearerToken ? { authorization: `Bearer ${this.bearerToken}` } : {}),
-    };
+    const headers = options.headers === undefined ? this.headers : { ...lowerCased(options.headers), ...this.headers };
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const until = options.timeoutMs === undefined ? undefined : performance.now() + options.timeoutMs;
     const send = (): Promise<Exchange> =>
