@@ -41,4 +41,4 @@ HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Production refuses to start without CDS_CLIENTS_FILE (or CDS_ALLOW_UNAUTHENTICATED=true).
 # Heap flags as in `npm start` (BENCHMARKS.md: V8's default growth keeps ~260 MB for ~40 MB live under load).
-CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=20", "dist/src/server.js"]
+CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=20", "dist/src/server.js"]

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { gzipSync } from 'node:zlib';
+import { startFlags } from '../dist/scripts/start-flags.js';
 
 const CALLS = Number(process.env.PROBE_CALLS ?? 10);
 const ENDLESS_CAP = Number(process.env.PROBE_ENDLESS_CAP_MB ?? 2048) * 1024 * 1024;
@@ -72,7 +73,7 @@ function startFhir(mode) {
 
 async function startService() {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, [...(process.env.PROBE_NO_FLAGS ? [] : ['--max-semi-space-size=4', '--heap-growing-percent=20']), 'dist/src/server.js'], {
+  const child = spawn(process.execPath, [...(process.env.PROBE_NO_FLAGS ? [] : startFlags()), 'dist/src/server.js'], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: process.env.PROBE_NODE_ENV ?? 'development', LOG_LEVEL: 'error', FEEDBACK_DB: ':memory:', FHIR_TIMEOUT_MS: process.env.PROBE_FHIR_TIMEOUT_MS ?? '2000', HOOK_DEADLINE_MS: process.env.PROBE_HOOK_DEADLINE_MS ?? '3000' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
