@@ -225,6 +225,17 @@ describe('the document', () => {
   });
 });
 
+describe('paths under /openapi that the document routes do not serve', () => {
+  it('answer an OperationOutcome 404 at once, and every other route is untouched by them', async () => {
+    for (const [method, path] of [['post', '/openapi.json'], ['get', '/openapi.json/more'], ['get', '/openapix']] as const) {
+      const res = await request(service.app)[method](path).expect(404);
+      expect(res.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'not-found' }] });
+    }
+    await request(service.app).get('/cds-services').expect(200);
+    await request(service.app).get('/openapi.json').expect(200);
+  });
+});
+
 describe('the reference page (development only)', () => {
   it('renders every path and schema of the document, with no script', async () => {
     const res = await request(service.app).get('/openapi').expect(200);
