@@ -72,8 +72,8 @@ export class FhirDataResolver implements DataResolver {
     const values = tokenValues(request.context);
     const { keys, optional, staticTypes } = shapeOf(service);
     const problem = serverProblem(request.fhirServer, this.options, this.transport.allowlist);
-    // Each request in flight (one per key at most) listens to both signals; a site's hooks may have more keys than
-    // Node's default of 10 listeners, which would print a MaxListenersExceededWarning on every call.
+    // Each request in flight (one per key at most) listens to the call's signal, which the deadline pulls; a site's
+    // hooks may have more keys than Node's default of 10 listeners, which would print a MaxListenersExceededWarning.
     setMaxListeners(Math.max(10, keys.length), deadline, call.cancel.signal);
 
     const settled = await Promise.all(
