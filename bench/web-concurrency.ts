@@ -7,10 +7,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../dev/free-port.js';
 import { PACKAGE_ROOT } from '../src/config.js';
 import { benchArgs, benchBodies, cannon, fmt, median, percentile, startFlags } from './harness.js';
 
@@ -18,14 +18,6 @@ const args = benchArgs();
 const DURATION = args.number('duration', 3);
 const REPEAT = args.number('repeat', 3);
 const TICKS_PER_SECOND = 100;
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 
 /** The pid and every descendant's, from /proc (the cluster workers are children of the primary). */
 function tree(pid: number): number[] {

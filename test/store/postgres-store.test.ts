@@ -2,7 +2,8 @@ import pg from 'pg';
 import { ConfigError } from '../../src/config.js';
 import { POSTGRES_MIGRATIONS, type Migration } from '../../src/store/postgres-migrations.js';
 import { PostgresStore } from '../../src/store/postgres-store.js';
-import { createTestDatabase, createTestSchema, dropTestDatabase, freePort, postgresForTests, type PostgresServer } from './postgres-server.js';
+import { freePort } from '../../dev/free-port.js';
+import { createTestDatabase, createTestSchema, dropTestDatabase, postgresForTests, type PostgresServer } from './postgres-server.js';
 import { describeStore } from './store-suite.js';
 
 let server: PostgresServer;
