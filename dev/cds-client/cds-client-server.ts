@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { PACKAGE_ROOT } from '../../src/config.js';
+import { DEV_STATIC_DIR } from '../dev-static.js';
 
 export const CDS_CLIENT_DIR = join(PACKAGE_ROOT, 'dev', 'cds-client', 'static');
 const MARKED_ESM = join(PACKAGE_ROOT, 'node_modules', 'marked', 'lib', 'marked.esm.js');
@@ -29,6 +30,7 @@ export interface RunningCdsClient {
 const FILES: Record<string, { file: string; type: string }> = {
   '/': { file: join(CDS_CLIENT_DIR, 'index.html'), type: 'text/html; charset=utf-8' },
   '/client.js': { file: join(CDS_CLIENT_DIR, 'client.js'), type: 'text/javascript; charset=utf-8' },
+  '/dom.js': { file: join(DEV_STATIC_DIR, 'dom.js'), type: 'text/javascript; charset=utf-8' },
   '/client.css': { file: join(CDS_CLIENT_DIR, 'client.css'), type: 'text/css; charset=utf-8' },
   '/vendor/marked.esm.js': { file: MARKED_ESM, type: 'text/javascript; charset=utf-8' },
 };

@@ -5,6 +5,7 @@
  * Mounted only when config.previewEnabled (never under NODE_ENV=production).
  */
 import express from 'express';
+import { DEV_STATIC_DIR } from '../dev-static.js';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import { handleHookCall, type HookCallDeps } from '../../src/cds-hooks/hook-call.js';
@@ -44,6 +45,7 @@ export function previewRoutes(deps: HookCallDeps): (app: express.Express) => voi
       res.sendFile(join(PREVIEW_STATIC_DIR, 'index.html'));
     });
     app.use('/preview/static', express.static(PREVIEW_STATIC_DIR, { index: false, fallthrough: true }));
+    app.use('/preview/shared', express.static(DEV_STATIC_DIR, { index: false, fallthrough: true }));
     app.get('/preview/api/options', (_req, res) => {
       res.json(options);
     });

@@ -5,8 +5,8 @@
 // call carries an ES384 JWT signed in the browser (WebCrypto), as an EHR's would; otherwise none.
 // Everything from a service is shown with textContent, except card detail: Markdown with raw HTML escaped.
 import { Marked } from './vendor/marked.esm.js';
+import { $, el } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const fhirServer = (params.get('fhirServiceUrl') ?? '').replace(/\/+$/, '');
 const patientId = params.get('patientId') ?? '';
@@ -25,17 +25,6 @@ const markdown = new Marked({
     if ((token.type === 'link' || token.type === 'image') && !/^https?:\/\//i.test(token.href)) token.href = '#';
   },
 });
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (key === 'class') node.className = value;
-    else if (key === 'text') node.textContent = value;
-    else node.setAttribute(key, value);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 function step(text, ok = true) {
   $('steps').append(el('li', { text, 'data-ok': String(ok) }));

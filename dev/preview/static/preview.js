@@ -1,19 +1,6 @@
-// hcc-cds card preview: plain browser script (no framework). Everything from the server is shown with textContent,
+// hcc-cds card preview: a plain browser module (no framework). Everything from the server is shown with textContent,
 // except the card detail, which the server rendered from Markdown with raw HTML escaped.
-'use strict';
-
-const $ = (id) => document.getElementById(id);
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (key === 'class') node.className = value;
-    else if (key === 'text') node.textContent = value;
-    else node.setAttribute(key, value);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
+import { $, el } from '/preview/shared/dom.js';
 
 function setStatus(text, isError) {
   const status = $('status');
