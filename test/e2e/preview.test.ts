@@ -103,15 +103,6 @@ describeInChromium('the preview browser test', 'card preview page in headless Ch
     expect(consoleErrors).toEqual([]);
     await page.close();
   });
-
-  it('is served with a CSP that allows only its own scripts (no inline code needed)', async () => {
-    const response = await fetch(`${baseUrl}/preview`);
-    expect(response.status).toBe(200);
-    expect(response.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
-    const html = await response.text();
-    expect(html).not.toMatch(/<script>(?!<\/script>)|<style>| style=/);
-    expect((await fetch(`${baseUrl}/preview/static/preview.js`)).status).toBe(200);
-  });
 });
 
 describe('card preview API', () => {
@@ -142,6 +133,29 @@ describe('card preview API', () => {
     } finally {
       await new Promise<void>((resolve) => prodServer.close(() => resolve()));
       await prod.close();
+    }
+  });
+
+  it('is served with a CSP that allows only its own scripts (no inline code needed), and its scripts load', async () => {
+    const dev = await testService();
+    const server = dev.app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const response = await fetch(`${baseUrl}/preview`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-security-policy')).toMatch(/(^|;)script-src 'self'(;|$)/);
+      expect(response.headers.get('content-security-policy')).not.toMatch(/unsafe-inline|unsafe-eval/);
+      const html = await response.text();
+      expect(html).not.toMatch(/<script>(?!<\/script>)|<style>| style=/);
+      for (const script of ['/preview/static/preview.js', '/preview/shared/dom.js']) {
+        const served = await fetch(`${baseUrl}${script}`);
+        expect(served.status).toBe(200);
+        expect(served.headers.get('content-type')).toMatch(/javascript/);
+      }
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await dev.close();
     }
   });
 });

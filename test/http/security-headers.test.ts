@@ -28,6 +28,12 @@ describe('security headers', () => {
     const theirs = await request(reference).get('/cds-services').expect(200);
     expect(securityPart(ours.headers as Record<string, string>)).toEqual(securityPart(theirs.headers as Record<string, string>));
     expect(Object.keys(securityPart(ours.headers as Record<string, string>))).toEqual(expect.arrayContaining(['content-security-policy', 'strict-transport-security', 'x-frame-options', 'cross-origin-resource-policy']));
+    // The policy itself, pinned: the comparison with helmet above follows HELMET_OPTIONS, whatever they say.
+    expect(ours.headers['content-security-policy']).toBe(
+      "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self';upgrade-insecure-requests",
+    );
+    expect(ours.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    expect(ours.headers['x-frame-options']).toBe('SAMEORIGIN');
 
     const oursBad = await request(service.app).post('/cds-services/hcc-patient-view').send({ ...patientViewRequest(), hook: 42 }).expect(400);
     const theirsBad = await request(reference).post('/cds-services/hcc-patient-view').send({}).expect(400);
