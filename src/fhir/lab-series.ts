@@ -33,7 +33,10 @@ function timestampKey(effective: string): string {
 export function finishLabSeries(series: LabSeries, copied: ReadonlySet<string>, settings: DataSettings): void {
   if (copied.size > 0) setAsideDisputed(series, copied);
   series.values = resolveConflicts(series.concept, mergeCopies(series.concept, series.values, copied, settings).sort(newestFirst), settings);
-  if (series.values[0]) series.latest = series.values[0];
+  // A disputed result as new as the newest usable one (or newer) leaves the series without a latest value: an older
+  // clean result must not stand in for it silently; the cards that need the lab then say it is unusable and why.
+  const newest = series.values[0];
+  if (newest && !series.ignored.some((i) => i.reason === 'disputed' && i.date !== undefined && i.date >= newest.date)) series.latest = newest;
   series.ignored.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
 }
 

@@ -293,6 +293,18 @@ describe('a repeated resource id: the result never depends on entry order', () =
     }
   });
 
+  it('a disputed newest result is not replaced by an older clean one: the lab is unusable and the card names the dispute', async () => {
+    const older = bilirubin('o-older', 1.0, {}, '2026-03-06');
+    for (const order of [[bilirubin('o-dup', 5.0), bilirubin('o-dup', 5.0, { status: 'entered-in-error' })], [bilirubin('o-dup', 5.0, { status: 'entered-in-error' }), bilirubin('o-dup', 5.0)]]) {
+      const list = await cards(orderSelect(withCopies(older, ...order)));
+      expect(rules(list)).toContain('TACE-MISSING-LABS:warning');
+      expect(card(list, 'TACE-MISSING-LABS')!.detail).toContain('differing copies of this result with no version to tell which is current');
+    }
+    // Without the dispute the older clean result is the latest and counts (no missing-lab card for bilirubin).
+    const clean = await cards(orderSelect(withCopies(older)));
+    expect(rules(clean)).not.toContain('TACE-MISSING-LABS:warning');
+  });
+
   it('identical copies (across keys or repeated) are one result, with no conflict named', async () => {
     const high = bilirubin('o-dup', 5.0);
     const list = await cards(orderSelect(withCopies(high, structuredClone(high))));
