@@ -28,7 +28,7 @@ export interface KnowledgeBase {
 }
 
 /** The go-live policy (src/governance/governance.ts): which rules run, which cards are returned, the log rows. */
-export type CardGovernance = Pick<Governance, 'offRuleIds' | 'silentRuleIds' | 'decide'>;
+export type CardGovernance = Pick<Governance, 'offRuleIds' | 'quietRuleIds' | 'decide'>;
 
 export interface HookCallDeps {
   registry: ServiceRegistry;
@@ -155,11 +155,11 @@ export async function handleHookCall(serviceId: string, body: unknown, deps: Hoo
   const record = deps.records.build(data, { today: deps.today(), patientId, ...(typeof request.fhirServer === 'string' ? { fhirServer: request.fhirServer } : {}) });
   const input: EvaluationInput = { hook, record, taceOrders, patientId };
   const { governance } = deps;
-  const findings = deps.knowledge.evaluate(service.ruleGroups, input, governance?.offRuleIds(serviceId, client?.iss), governance?.silentRuleIds(serviceId, client?.iss));
+  const identity = { serviceId, hook, hookInstance: request.hookInstance, patientId, ...(client ? { iss: client.iss, ...(client.tenant !== undefined ? { tenant: client.tenant } : {}) } : {}) };
+  const findings = deps.knowledge.evaluate(service.ruleGroups, input, governance?.offRuleIds(serviceId, client?.iss), await governance?.quietRuleIds(identity));
   // Silent and snoozed cards are rendered like shown ones (the same path, the same cost, the same fingerprint).
   const cards = findings.map((finding) => buildCard(deps.knowledge.render(finding, input)));
   if (!governance) return { cards, rows: [], fhirRequests: data.fhirRequests };
-  const identity = { serviceId, hook, hookInstance: request.hookInstance, patientId, ...(client ? { iss: client.iss, ...(client.tenant !== undefined ? { tenant: client.tenant } : {}) } : {}) };
   const { returned, rows } = await governance.decide(identity, cards, findings);
   await recordRows(rows, deps, client !== undefined);
   return { cards: returned, rows, fhirRequests: data.fhirRequests };

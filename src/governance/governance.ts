@@ -62,6 +62,18 @@ export class Governance {
     return this.ruleIdsIn('silent', serviceId, iss);
   }
 
+  /**
+   * The rules whose cards this call may not show, for DQ-INCOMPLETE to know they tell the clinician nothing: the
+   * silent ones, and on patient-view those with an override snooze running for this patient (their card is snoozed
+   * unless its facts changed; counted as quiet either way, so a cut-off key is named by a card that is shown).
+   */
+  async quietRuleIds(call: HookCallIdentity): Promise<ReadonlySet<string>> {
+    const silent = this.silentRuleIds(call.serviceId, call.iss);
+    if (call.hook !== 'patient-view' || Object.keys(this.options.modes.policy.snoozeDaysAfterOverride).length === 0) return silent;
+    const running = await this.runningSnoozes(this.options.pseudonymize(call.patientId, { iss: call.iss, tenant: call.tenant }), this.now().toISOString());
+    return running.length === 0 ? silent : new Set([...silent, ...running.map((snooze) => snooze.ruleId)]);
+  }
+
   /** Worked out once per mode, service and client: the services and the (authenticated, registered) issuers are few. */
   private ruleIdsIn(mode: 'off' | 'silent', serviceId: string, iss?: string): ReadonlySet<string> {
     const key = `${mode}\u0000${serviceId}\u0000${iss ?? ''}`;

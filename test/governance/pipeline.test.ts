@@ -140,6 +140,25 @@ describe('snooze after override through HTTP', () => {
     const newAfp = [afp('afp-1', 35, '2026-05-20'), afp('afp-2', 41, new Date(clock.now).toISOString().slice(0, 10))];
     expect(rules(await call(patientView(newAfp)))).toEqual(['SURV-OVERDUE', 'AFP-ELEVATED']);
   });
+
+  it('a snoozed card does not count as naming a cut-off key: DQ-INCOMPLETE then says the data is incomplete', async () => {
+    // The imaging reports come with more pages the service cannot read (no fhirServer): SURV-OVERDUE names that.
+    const truncated = (): object => {
+      const body = patientView(undefined, randomUUID()) as { prefetch: Record<string, unknown> };
+      body.prefetch.imagingReports = { resourceType: 'Bundle', type: 'searchset', entry: [], link: [{ relation: 'next', url: 'https://ehr.example/fhir/DiagnosticReport?page=2' }] };
+      return body;
+    };
+    clock.now = DAY0 + 100 * DAY_MS;
+    const first = await call(truncated());
+    expect(rules(first)).toContain('SURV-OVERDUE');
+    expect(rules(first)).not.toContain('DQ-INCOMPLETE');
+    await override('hcc-patient-view', first.find((card) => card.source.topic.code === 'SURV-OVERDUE')!);
+    clock.now = DAY0 + 101 * DAY_MS;
+    const next = await call(truncated());
+    expect(rules(next)).not.toContain('SURV-OVERDUE');
+    expect(rules(next)).toContain('DQ-INCOMPLETE');
+    expect(next.find((card) => card.source.topic.code === 'DQ-INCOMPLETE')!.detail).toContain('Imaging reports: not all were read');
+  });
 });
 
 describe('the client, the admin routes and a log that cannot be written', () => {
