@@ -37,6 +37,8 @@ module.exports = {
       { path: layer('auth') }, { path: `${layer('http')}|${layer('cds-hooks')}|${layer('fhir')}|${layer('knowledge')}|${layer('record')}|${ROOT}` }),
     forbid('http-through-cds-hooks', 'The HTTP edge reaches FHIR and the rules only through the CDS Hooks use cases.',
       { path: layer('http') }, { path: `${layer('fhir')}|${layer('knowledge')}|${ROOT}` }),
+    forbid('postgres-without-sqlite', 'A DATABASE_URL deployment never loads the native better-sqlite3 addon: the PostgreSQL store shares only backend-neutral modules with the SQLite one.',
+      { path: '^src/store/postgres-' }, { path: '^src/store/sqlite-store\\.ts$|(^|/)node_modules/better-sqlite3/' }),
     forbid('no-circular', 'No import cycles inside src/.',
       { path: '^src/' }, { circular: true }),
   ],

@@ -6,7 +6,7 @@ import { dedupDigestOf } from './feedback-items.js';
 import { guarded, reasonOf } from './guard.js';
 import { IssuerQuota } from './issuer-quota.js';
 import { migrate, POSTGRES_MIGRATIONS, type Migration } from './postgres-migrations.js';
-import { cardOfRow, outcomesOfRows, suggestionsColumn } from './sqlite-store.js';
+import { cardOfRow, outcomesOfRows, suggestionsColumn } from './card-rows.js';
 import {
   normalizeInstant,
   silentObserver,
