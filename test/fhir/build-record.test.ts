@@ -2,6 +2,7 @@ import { PatientRecordBuilder, completedYears, completedYearsRange } from '../..
 import { createDataSettings } from '../../src/fhir/data-settings.js';
 import type { ResolvedData } from '../../src/cds-hooks/prefetch/resolved-data.js';
 import { builtInValueSets } from '../../src/fhir/value-sets.js';
+import { PREGNANCY_ANSWERS } from '../../src/fhir/value-set-data.js';
 import { loadFixture } from './fixture.js';
 
 const TODAY = '2026-03-15';
@@ -150,6 +151,18 @@ describe('PatientRecordBuilder details', () => {
     expect(built.labs.ecog.latest).toMatchObject({ value: 3 });
     expect(built.labs.pregnancyStatus.latest).toMatchObject({ answer: 'pregnant' });
     expect(built.labs.pvttGrade.ignored[0]).toMatchObject({ reason: 'no-value', detail: expect.stringContaining('Vp9') });
+  });
+
+  it('a pregnancy status with an answer outside the value set is not used, and the detail names every accepted answer', () => {
+    const built = builder().build(
+      data([obs('preg-x', '82810-3', { effectiveDateTime: '2026-03-10', valueCodeableConcept: { coding: [{ system: 'http://loinc.org', code: 'LA0000-0' }] } })]),
+      { today: TODAY, patientId: 'p1' },
+    );
+    expect(built.labs.pregnancyStatus.latest).toBeUndefined();
+    const detail = built.labs.pregnancyStatus.ignored[0]!.detail;
+    for (const key of Object.keys(PREGNANCY_ANSWERS)) expect(detail).toContain(key.slice(key.lastIndexOf('|') + 1));
+    expect(detail).toContain('LOINC LA15173-0');
+    expect(detail).toContain('SNOMED CT 77386006');
   });
 
   it('dedupes resources across keys and ignores other patients\' resources', () => {

@@ -1,13 +1,19 @@
 /** Observation -> a usable lab value of its concept, or the reason it was not used (clinical-rules.md §0, §1.1, §3.1). */
 import { daysBetween } from '../../common/calendar.js';
 import { SYSTEM } from '../../record/code-systems.js';
-import { withUnit } from '../../record/display.js';
+import { codeText, withUnit } from '../../record/display.js';
 import { LAB_CONCEPT_ROWS } from '../../record/lab-concepts.js';
 import type { IgnoredObservation, IgnoreReason, LabConcept, LabValue } from '../../record/record.js';
 import { formatNumber } from '../units.js';
+import { PREGNANCY_ANSWERS } from '../value-set-data.js';
 import { codeRef, codings, textOf, type ReadContext, type RecordDraft } from './read-context.js';
 
 const USABLE_OBSERVATION = new Set(['final', 'amended', 'corrected']);
+
+/** The answers a pregnancy status is read from, named from the value set itself (so the message cannot drift from it). */
+const PREGNANCY_EXPECTED = `a pregnancy status answer (${Object.keys(PREGNANCY_ANSWERS)
+  .map((key) => codeText({ system: key.slice(0, key.lastIndexOf('|')), code: key.slice(key.lastIndexOf('|') + 1) }))
+  .join(', ')})`;
 
 type Outcome = { ok: true; value: LabValue } | { ok: false; ignored: IgnoredObservation };
 
@@ -71,7 +77,7 @@ function readValue(obs: fhir4.Observation, concept: LabConcept, ctx: ReadContext
         const answer = ctx.valueSets.pregnancyAnswer(codeRef(c));
         if (answer) return { ok: true, fields: { code: codeRef(c), answer, original: c.display ?? c.code ?? '' } };
       }
-      return noCodedAnswer(coded, 'a pregnancy status answer (LA15173-0, LA26683-5, LA4489-6, SNOMED 77386006, 60001007)');
+      return noCodedAnswer(coded, PREGNANCY_EXPECTED);
     }
     case 'ecog': {
       if (typeof obs.valueInteger === 'number' || (q && typeof q.value === 'number')) break;
