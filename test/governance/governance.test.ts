@@ -81,6 +81,27 @@ describe('governance in the pipeline', () => {
     expect((await call(pv, [finding('SURV-OVERDUE')])).modes).toEqual({ 'SURV-OVERDUE': 'shown' });
   });
 
+  it('order-hook cards are never snoozed, even under a policy that (bypassing its validation) names a TACE rule', async () => {
+    // The policy validator refuses order-hook rule ids; this checks the guards behind it, not the validator.
+    const modes = new RuleModes({ ruleModes: {}, snoozeDaysAfterOverride: { 'TACE-COAG': 30 } });
+    const pseudonymize = patientPseudonymizer('k'.repeat(32));
+    const lax = new Governance({ modes, pseudonymize, snoozes: store.snoozes, cardLog: store.cardLog, timeZone: 'Europe/Berlin', now: () => clock });
+    const order: HookCallIdentity = { ...sign, patientId: 'pat-tace-snooze' };
+    clock = new Date('2026-05-02T10:00:00Z');
+    const tace = [finding('TACE-COAG', '8 ng/mL', 'critical')];
+    const first = await lax.decide(order, tace.map(cardOf), tace);
+    await store.cardLog.record(first.rows);
+    const overridden = [{ card: first.rows[0]!.uuid, outcome: 'overridden' as const, outcomeTimestamp: '2026-05-02T10:00:00Z' }];
+    await store.feedback.add(order.serviceId, overridden);
+    expect(await lax.snoozeAfterFeedback(overridden)).toEqual([]);
+    // A running snooze for that rule, patient and fingerprint (as if written by hand) still does not hide the card.
+    await store.snoozes.put({ ruleId: 'TACE-COAG', patientPseudonym: first.rows[0]!.patientPseudonym, fingerprint: first.rows[0]!.fingerprint, untilIso: '2026-06-01T00:00:00.000Z' });
+    clock = new Date('2026-05-03T10:00:00Z');
+    const next = await lax.decide(order, tace.map(cardOf), tace);
+    expect(next.rows.map((row) => row.mode)).toEqual(['shown']);
+    expect(next.returned).toHaveLength(1);
+  });
+
   it('a snooze lookup that fails shows the card (never hidden because the store is down)', async () => {
     const failures: unknown[] = [];
     const broken = new Governance({
