@@ -28,8 +28,6 @@ const KUBERNETES = join(DEPLOY, 'kubernetes');
 const COMPOSE = join(DEPLOY, 'compose');
 const read = (path: string): string => readFileSync(path, 'utf8');
 
-/** Settings that other branches of this release add to src/config.ts (contract.md §7, §8). */
-const NEW_SETTINGS = ['DATABASE_URL', 'WEB_CONCURRENCY', 'PATIENT_PSEUDONYM_KEY', 'ADMIN_TOKEN'];
 const SECRET_SETTINGS = ['DATABASE_URL', 'PATIENT_PSEUDONYM_KEY', 'ADMIN_TOKEN'];
 /** node:20-bookworm-slim's `node` user, the Dockerfile's USER. */
 const NODE_USER_ID = 1000;
@@ -129,7 +127,7 @@ const imageDataDir = posix.dirname(/FEEDBACK_DB=(\S+)/.exec(dockerfile)![1]!);
 /** Every environment variable src/config.ts reads, plus the ones this release adds. */
 function settingsTheServiceReads(): Set<string> {
   const source = read(join(PACKAGE_ROOT, 'src', 'config.ts'));
-  const names = new Set<string>(NEW_SETTINGS);
+  const names = new Set<string>();
   for (const match of source.matchAll(/\benv\.([A-Z][A-Z0-9_]*)\b/g)) names.add(match[1]!);
   for (const match of source.matchAll(/\(env, '([A-Z][A-Z0-9_]*)'/g)) names.add(match[1]!);
   return names;
